@@ -1,0 +1,40 @@
+"""keras_genmodels: generative models for Keras 3 on TensorFlow and TensorFlow Probability.
+
+Example:
+
+```python
+import keras_genmodels as kg
+
+(x_train, _), (x_test, _) = kg.datasets.load("shapes")
+vae = kg.VAE(latent_dim=8)
+vae.compile()
+vae.fit(x_train, epochs=2, batch_size=128)
+images = vae.sample(16, seed=0)
+```
+"""
+
+from keras_genmodels.backend_check import check_backend_env as _check_backend_env
+
+_check_backend_env()
+
+from keras_genmodels.backend_check import check_loaded_backend as _check_loaded_backend  # noqa: E402
+
+_check_loaded_backend()
+
+from keras_genmodels import datasets, distributions, images, losses, metrics, networks  # noqa: E402
+from keras_genmodels.models import VAE, ConditionalVAE, GenerativeModel  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VAE",
+    "ConditionalVAE",
+    "GenerativeModel",
+    "datasets",
+    "distributions",
+    "images",
+    "losses",
+    "metrics",
+    "networks",
+    "__version__",
+]

@@ -1,0 +1,154 @@
+"""Datasets for generative models, all loaded with one call: `load(name)`.
+
+| name              | x                                 | y                     | source      |
+|-------------------|-----------------------------------|-----------------------|-------------|
+| `"shapes"`        | float32 `(N, S, S, 1)` in [0, 1]  | shape index, factors  | embedded    |
+| `"ring8"`         | float32 `(N, 2)` points           | mode index            | embedded    |
+| `"grid25"`        | float32 `(N, 2)` points           | mode index            | embedded    |
+| `"mnist"`         | float32 `(N, 28, 28, 1)` in [0, 1]| digit                 | Keras/.npz  |
+| `"fashion_mnist"` | float32 `(N, 28, 28, 1)` in [0, 1]| clothing class        | Keras/.npz  |
+| `"cifar10"`       | float32 `(N, 32, 32, 3)` in [0, 1]| object class          | Keras/.npz  |
+
+The embedded datasets are generated from a seed in well under a second and need no
+network. The image datasets come from `keras.datasets` (downloaded once), or from a
+local `.npz` file in Keras' layout when `path` is given.
+
+Example:
+
+```python
+import keras_genmodels as kg
+
+(x_train, y_train), (x_test, y_test) = kg.datasets.load("shapes", image_size=64)
+(x_train, y_train), _ = kg.datasets.load("mnist", path="data/mnist.npz")
+dataset = kg.datasets.make_dataset(x_train, batch_size=128)
+```
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from keras_genmodels.datasets.images import IMAGE_SHAPES, load_image_dataset
+from keras_genmodels.datasets.mixtures import (
+    MIXTURES,
+    grid_centers,
+    load_mixture,
+    make_grid,
+    make_ring,
+    mode_centers,
+    ring_centers,
+)
+from keras_genmodels.datasets.pipeline import make_dataset
+from keras_genmodels.datasets.shapes import (
+    FACTOR_NAMES,
+    SHAPE_NAMES,
+    load_shapes,
+    make_shapes,
+    render_shapes,
+)
+from keras_genmodels.validation import check_choice
+
+__all__ = [
+    "FACTOR_NAMES",
+    "SHAPE_NAMES",
+    "available",
+    "grid_centers",
+    "load",
+    "load_image_dataset",
+    "make_dataset",
+    "make_grid",
+    "make_ring",
+    "make_shapes",
+    "mode_centers",
+    "render_shapes",
+    "ring_centers",
+]
+
+
+def _image_loader(name: str) -> Callable[..., Any]:
+    def loader(path: str | os.PathLike | None = None, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(
+                f"load({name!r}) takes no options besides `path`, got {sorted(kwargs)}."
+            )
+        return load_image_dataset(name, path)
+
+    return loader
+
+
+def _embedded_loader(function: Callable[..., Any], *args: Any) -> Callable[..., Any]:
+    def loader(path: str | os.PathLike | None = None, **kwargs: Any) -> Any:
+        if path is not None:
+            raise ValueError(
+                f"`path` is only used by the image datasets ({', '.join(IMAGE_SHAPES)}); "
+                f"this dataset is generated in memory, got path={str(path)!r}."
+            )
+        return function(*args, **kwargs)
+
+    return loader
+
+
+# Each loader takes `path` plus its own keyword arguments and returns
+# ((x_train, y_train), (x_test, y_test)).
+_LOADERS: dict[str, Callable[..., Any]] = {
+    "shapes": _embedded_loader(load_shapes),
+    **{name: _embedded_loader(load_mixture, name) for name in MIXTURES},
+    **{name: _image_loader(name) for name in IMAGE_SHAPES},
+}
+
+
+def available() -> list[str]:
+    """Returns the names `load` accepts, sorted.
+
+    Example:
+
+    ```python
+    available()   # ['cifar10', 'fashion_mnist', 'grid25', 'mnist', 'ring8', 'shapes']
+    ```
+
+    Returns:
+        A sorted list of dataset names.
+    """
+    return sorted(_LOADERS)
+
+
+def load(
+    name: str, path: str | os.PathLike | None = None, **kwargs: Any
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Loads a dataset by name as `((x_train, y_train), (x_test, y_test))`.
+
+    Images are float32, channels last, in [0, 1]; mixture points are float32 `(N, 2)`;
+    labels are int32 `(N,)` (or, for `"shapes"` with `with_factors=True`, a dict of
+    factor arrays).
+
+    Example:
+
+    ```python
+    (x_train, y_train), (x_test, y_test) = load("shapes", num_train=1000, seed=1)
+    (x_train, y_train), _ = load("ring8")
+    (x_train, y_train), _ = load("fashion_mnist", path="fashion_mnist.npz")
+    ```
+
+    Args:
+        name: one of `available()`.
+        path: for `"mnist"`, `"fashion_mnist"` and `"cifar10"` only: a local `.npz` file
+            with the arrays `x_train`, `y_train`, `x_test`, `y_test` in Keras' layout;
+            None downloads through `keras.datasets`.
+        **kwargs: options of the dataset:
+            `"shapes"`: `image_size=32` (32 or 64), `num_train=8000`, `num_test=2000`,
+            `seed=0`, `with_factors=False` (see `make_shapes`).
+            `"ring8"`, `"grid25"`: `num_train=10000`, `num_test=2000`, `seed=0`.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))`.
+
+    Raises:
+        ValueError: if `name` is unknown (the message lists the valid names), or the
+            options or file do not fit the dataset.
+    """
+    check_choice(name, "name", _LOADERS)
+    return _LOADERS[name](path, **kwargs)

@@ -1,0 +1,149 @@
+"""MNIST, Fashion-MNIST and CIFAR-10, from Keras' online loaders or a local `.npz` file.
+
+Whatever the source, the result has the package's image contract: float32, channels
+last, values in [0, 1], and int32 class labels of shape `(N,)`. Grayscale sets gain a
+channel axis, so MNIST is `(N, 28, 28, 1)` and CIFAR-10 `(N, 32, 32, 3)`.
+
+A local file must use the layout Keras itself caches (`mnist.npz`): an `.npz` archive
+with the arrays `x_train`, `y_train`, `x_test`, `y_test`, uint8 images of shape
+`(N, 28, 28)` (or `(N, 28, 28, 1)`) for MNIST and Fashion-MNIST and `(N, 32, 32, 3)` for
+CIFAR-10. Use it on machines without internet access, or to ship a subset.
+
+Example:
+
+```python
+from keras_genmodels.datasets import load_image_dataset
+
+(x_train, y_train), (x_test, y_test) = load_image_dataset("mnist", path="mnist.npz")
+x_train.shape, x_train.dtype   # ((60000, 28, 28, 1), dtype('float32'))
+```
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_genmodels.validation import check_choice
+
+# Per-example shape of each dataset, as stored by Keras and as returned here.
+IMAGE_SHAPES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    "mnist": ((28, 28), (28, 28, 1)),
+    "fashion_mnist": ((28, 28), (28, 28, 1)),
+    "cifar10": ((32, 32, 3), (32, 32, 3)),
+}
+NPZ_KEYS: tuple[str, ...] = ("x_train", "y_train", "x_test", "y_test")
+
+
+def load_image_dataset(
+    name: str, path: str | os.PathLike | None = None
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Loads an image dataset as float32 NHWC images in [0, 1] and int32 labels.
+
+    With `path=None` this calls `keras.datasets.<name>.load_data()`, which downloads the
+    data on first use and caches it under `~/.keras/datasets`. With a `path`, it reads
+    a local `.npz` archive in Keras' layout instead and never touches the network.
+
+    Example:
+
+    ```python
+    (x_train, y_train), _ = load_image_dataset("cifar10")   # downloads once
+    x_train.shape, y_train.shape   # ((50000, 32, 32, 3), (50000,))
+    ```
+
+    Args:
+        name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
+        path: optional path to a local `.npz` file with the keys `x_train`, `y_train`,
+            `x_test`, `y_test` holding uint8 images and integer labels.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))`: images float32 of shape
+        `(N, H, W, C)` in [0, 1], labels int32 of shape `(N,)`.
+
+    Raises:
+        FileNotFoundError: if `path` is given but is not a file.
+        ValueError: if `name` is unknown, or the file is not an `.npz` archive in the
+            expected layout.
+    """
+    check_choice(name, "name", IMAGE_SHAPES)
+    if path is None:
+        # Looked up at call time so that tests can replace the loader and never download.
+        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
+        source = f"keras.datasets.{name}.load_data()"
+    else:
+        x_train, y_train, x_test, y_test = _read_npz(path)
+        source = f"`path` {str(path)!r}"
+    return (
+        _convert(name, x_train, y_train, "train", source),
+        _convert(name, x_test, y_test, "test", source),
+    )
+
+
+def _read_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(
+            f"`path` {str(path)!r} does not exist or is not a file. Expected a .npz archive "
+            f"with the arrays {', '.join(NPZ_KEYS)} (the layout of keras.datasets)."
+        )
+    try:
+        # allow_pickle=False: a data file must never be able to run code.
+        archive = np.load(file, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"`path` {str(path)!r} could not be read as a .npz archive ({error}). Expected "
+            f"a .npz archive with the arrays {', '.join(NPZ_KEYS)}."
+        ) from error
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        found = f"a single array of shape {archive.shape}" if hasattr(archive, "shape") else "?"
+        raise ValueError(
+            f"`path` {str(path)!r} holds {found}, not a .npz archive. Expected a .npz "
+            f"archive with the arrays {', '.join(NPZ_KEYS)}."
+        )
+    with archive:
+        missing = [key for key in NPZ_KEYS if key not in archive.files]
+        if missing:
+            raise ValueError(
+                f"`path` {str(path)!r} is missing the arrays {missing}; found keys "
+                f"{sorted(archive.files)}. Expected the keys {list(NPZ_KEYS)}."
+            )
+        try:
+            return tuple(archive[key] for key in NPZ_KEYS)
+        except ValueError as error:
+            raise ValueError(
+                f"`path` {str(path)!r} holds arrays that cannot be read without pickle "
+                f"({error}). Expected numeric arrays {', '.join(NPZ_KEYS)}."
+            ) from error
+
+
+def _convert(
+    name: str, x: np.ndarray, y: np.ndarray, split: str, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    stored_shape, shape = IMAGE_SHAPES[name]
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim < 1 or x.shape[1:] not in (stored_shape, shape):
+        expected = " or ".join(str(("N", *s)) for s in dict.fromkeys((stored_shape, shape)))
+        raise ValueError(
+            f"{source}: `x_{split}` has shape {x.shape}, but {name} images must have shape "
+            f"{expected}."
+        )
+    if x.dtype != np.uint8:
+        raise ValueError(
+            f"{source}: `x_{split}` has dtype {x.dtype}; expected uint8 pixel values in "
+            "[0, 255] as stored by keras.datasets."
+        )
+    # CIFAR-10 stores labels as (N, 1); everything else as (N,).
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(
+            f"{source}: `y_{split}` has shape {y.shape} and dtype {y.dtype}; expected "
+            f"integer labels of shape ({x.shape[0]},) or ({x.shape[0]}, 1), one per image."
+        )
+    images = x.reshape((x.shape[0], *shape)).astype(np.float32) / np.float32(255.0)
+    return images, y.astype(np.int32)

@@ -1,0 +1,317 @@
+"""`GenerativeModel`: what every model family of the package shares.
+
+A family (VAE, GAN, ...) subclasses it and writes a one-screen `train_step`; the base
+class supplies the rest so every family has it from its first commit:
+
+- a latent prior and `sample(n, seed=..., labels=...)`;
+- input checks at the boundary, once per `fit`/`evaluate`/`predict` call, and building
+  default networks from the shape of the first data seen;
+- `compile()` with a per-family default optimizer, and a compile config that survives
+  `.keras` saving;
+- replica-aware loss scaling (`scale_for_replicas`) for `tf.distribute`;
+- noise seeds for stateless random ops keyed by (seed, optimizer step, replica), so a
+  resumed run repeats an uninterrupted one and replicas draw different noise;
+- config plumbing for sub-networks and the prior.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genmodels import distributions as kgd
+from keras_genmodels.validation import (
+    as_numpy,
+    check_images,
+    check_labels,
+    check_positive_int,
+    check_shape_matches,
+)
+
+
+class GenerativeModel(keras.Model):
+    """Base class of the package's generative models (a `keras.Model`).
+
+    Subclasses implement `build_networks(data_shape)`, `generate(z, labels)` (latent
+    codes to data in the public range) and their `train_step`/`test_step`.
+
+    Example:
+
+    ```python
+    class MyModel(GenerativeModel):
+        def build_networks(self, data_shape): ...
+        def generate(self, z, labels=None): ...
+    ```
+
+    Args:
+        latent_dim: size of the latent code, an integer >= 1.
+        num_classes: number of classes for a conditional model, or `None`.
+        prior: a `tfp.distributions.Distribution` over `(latent_dim,)` codes; `None` gives
+            the standard normal.
+        seed: integer base seed of the training noise; `None` draws one at construction
+            (it is stored in the config, so a reloaded model draws the same noise).
+        data_shape: shape of one example (no batch axis); given, the networks are built
+            at once, otherwise from the first data that `fit` sees.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        num_classes: int | None = None,
+        prior: Any = None,
+        seed: int | None = None,
+        data_shape: tuple[int, ...] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
+        self.num_classes = None if num_classes is None else check_positive_int(
+            num_classes, "num_classes", minimum=2
+        )
+        if isinstance(prior, dict):
+            prior = kgd.deserialize_distribution(prior)
+        self._custom_prior = prior is not None
+        self.prior = kgd.check_prior(prior, self.latent_dim)
+        if seed is None:
+            seed = int(np.random.randint(0, 2**31 - 1))
+        self.seed = check_positive_int(seed, "seed", minimum=0)
+        self.data_shape: tuple[int, ...] | None = None
+        self._initial_data_shape = None if data_shape is None else tuple(data_shape)
+
+    def finish_init(self) -> None:
+        """Called by subclasses at the end of `__init__`: builds the networks now when
+        `data_shape` was given (always the case for a model restored from a config)."""
+        if self._initial_data_shape is not None:
+            self.build((None, *self._initial_data_shape))
+
+    # ----------------------------------------------------------------- subclass hooks
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        """Creates the sub-networks for examples of shape `data_shape` (no batch axis)."""
+        raise NotImplementedError
+
+    def generate(self, z: tf.Tensor, labels: tf.Tensor | None = None) -> tf.Tensor:
+        """Maps latent codes `(n, latent_dim)` to data `(n, *data_shape)` in [0, 1]."""
+        raise NotImplementedError
+
+    def default_optimizer(self) -> keras.optimizers.Optimizer:
+        """The optimizer `compile()` uses when none is given."""
+        return keras.optimizers.Adam(1e-3)
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes is not None
+
+    @property
+    def requires_unit_interval(self) -> bool:
+        """Whether data must lie in [0, 1]; images always must."""
+        return True
+
+    # ------------------------------------------------------------------------ building
+    def build(self, input_shape: Any = None) -> None:
+        if self.data_shape is None:
+            shape = input_shape[0] if self.conditional and _is_nested(input_shape) else input_shape
+            self.data_shape = tuple(int(d) for d in shape[1:])
+            self.build_networks(self.data_shape)
+        self.built = True
+
+    def build_from_data(self, x: np.ndarray) -> None:
+        """Builds the networks for data like `x` (a batch), if not built yet."""
+        if not self.built or self.data_shape is None:
+            self.build((None, *x.shape[1:]))
+
+    # ------------------------------------------------------------------- input checks
+    def check_data(self, x: Any, y: Any = None, name: str = "x") -> tuple[np.ndarray, Any]:
+        """Checks one batch (or a whole array) of data, and labels for conditional models.
+
+        Returns:
+            `(x, y)` as float32 / int32 numpy arrays (`y` is `None` when unconditional).
+        """
+        rank = np.ndim(as_numpy(x)) if not isinstance(x, (str, bytes, dict)) else 0
+        x = check_images(
+            x, name, min_rank=2, max_rank=4, unit_range=rank == 4 or self.requires_unit_interval
+        )
+        if x.ndim == 3:
+            raise ValueError(
+                f"`{name}` has shape {x.shape}: images must be NHWC with a channel axis, "
+                f"e.g. `x[..., None]` for grayscale of shape {x.shape + (1,)}."
+            )
+        if self.data_shape is not None:
+            check_shape_matches(x, self.data_shape, name)
+        if self.conditional:
+            y = check_labels(y, self.num_classes, "y", batch_size=x.shape[0])
+        else:
+            y = None
+        return x, y
+
+    def _check_fit_input(self, x: Any, y: Any, name: str) -> None:
+        if x is None:
+            return
+        if isinstance(x, tf.data.Dataset):
+            batch = next(iter(x.take(1)))
+            bx, by, _ = keras.utils.unpack_x_y_sample_weight(batch)
+        elif isinstance(x, keras.utils.PyDataset):
+            bx, by, _ = keras.utils.unpack_x_y_sample_weight(x[0])
+        elif isinstance(x, (tuple, list)) and self.conditional and y is None and len(x) == 2:
+            bx, by = x
+        else:
+            bx, by = x, y
+        bx, _ = self.check_data(bx, by, name)
+        self.build_from_data(bx)
+
+    def _check_validation_data(self, validation_data: Any) -> None:
+        if validation_data is None or isinstance(validation_data, tf.data.Dataset):
+            if validation_data is not None:
+                self._check_fit_input(validation_data, None, "validation_data")
+            return
+        vx, vy, _ = keras.utils.unpack_x_y_sample_weight(tuple(validation_data))
+        self._check_fit_input(vx, vy, "validation_data")
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
+        """`keras.Model.fit`, after checking the data and building networks from it."""
+        self._check_fit_input(x, y, "x")
+        self._check_validation_data(kwargs.get("validation_data"))
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
+        """`keras.Model.evaluate`, after checking the data."""
+        self._check_fit_input(x, y, "x")
+        return super().evaluate(x, y, *args, **kwargs)
+
+    # --------------------------------------------------------------------- compiling
+    def compile(self, optimizer: Any = None, **kwargs: Any) -> None:
+        """Configures training; with no `optimizer`, uses the family's default.
+
+        Args:
+            optimizer: a `keras.optimizers.Optimizer`, its name, or `None`.
+            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
+                `steps_per_execution`, ...). Losses are defined by the model itself.
+        """
+        if optimizer is None:
+            optimizer = self.default_optimizer()
+        super().compile(optimizer=optimizer, **kwargs)
+        if self.built and self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+
+    # --------------------------------------------------------------- training helpers
+    @staticmethod
+    def scale_for_replicas(loss: tf.Tensor) -> tf.Tensor:
+        """Divides a per-replica mean loss by the number of replicas in sync.
+
+        Gradients are summed across replicas, so this makes one step on N replicas
+        equal to one step on a single device with the same global batch.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        return loss / tf.cast(replicas, loss.dtype) if replicas > 1 else loss
+
+    def noise_seed(self, salt: int = 0, step: Any = None) -> tf.Tensor:
+        """Returns a stateless-RNG seed (int32, shape `[2]`, as TFP wants) for this step
+        and replica.
+
+        Args:
+            salt: distinguishes independent draws within one step.
+            step: defaults to the optimizer's iteration count.
+        """
+        if step is None:
+            step = self.optimizer.iterations if self.optimizer is not None else 0
+        seed = tf.constant([self.seed, salt], tf.int64)
+        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(step, tf.int64))
+        context = tf.distribute.get_replica_context()
+        replica = context.replica_id_in_sync_group if context is not None else 0
+        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
+        return tf.cast(seed, tf.int32)
+
+    def one_hot(self, labels: tf.Tensor) -> tf.Tensor:
+        """One-hot float encoding of integer labels `(batch,)` for conditional networks."""
+        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+        return tf.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
+
+    def result_dict(self) -> dict[str, tf.Tensor]:
+        return {m.name: m.result() for m in self.metrics}
+
+    # --------------------------------------------------------------- public sampling
+    def sample_latent(self, n: int, seed: int | None = None) -> tf.Tensor:
+        """Draws `n` codes from the prior; the same `seed` gives the same codes."""
+        n = check_positive_int(n, "n")
+        if seed is None:
+            seed = int(np.random.randint(0, 2**31 - 1))
+        seed = check_positive_int(seed, "seed", minimum=0)
+        return tf.cast(self.prior.sample(n, seed=tf.constant([seed, 0], tf.int32)), tf.float32)
+
+    def sample(
+        self, n: int, seed: int | None = None, labels: Any = None, batch_size: int = 256
+    ) -> np.ndarray:
+        """Generates `n` examples: float32 in [0, 1], NHWC for images.
+
+        Args:
+            n: number of examples.
+            seed: integer seed; the same seed gives the same examples.
+            labels: class labels `(n,)` (or one label for all), required by conditional
+                models and ignored by others.
+            batch_size: examples decoded per batch.
+
+        Returns:
+            A numpy array of shape `(n, *data_shape)`.
+        """
+        self._require_built("sample")
+        z = self.sample_latent(n, seed)
+        labels = self._check_sample_labels(labels, int(z.shape[0]))
+        return self.generate_batched(z, labels, batch_size)
+
+    def generate_batched(
+        self, z: Any, labels: np.ndarray | None = None, batch_size: int = 256
+    ) -> np.ndarray:
+        """Runs `generate` over `z` in batches and returns a numpy array."""
+        z = tf.convert_to_tensor(as_numpy(z), tf.float32)
+        outputs = []
+        for start in range(0, int(z.shape[0]), batch_size):
+            batch_labels = None if labels is None else labels[start : start + batch_size]
+            outputs.append(self.generate(z[start : start + batch_size], batch_labels))
+        return np.concatenate([np.asarray(o, np.float32) for o in outputs], axis=0)
+
+    def _check_sample_labels(self, labels: Any, n: int) -> np.ndarray | None:
+        if not self.conditional:
+            return None
+        if labels is not None and np.ndim(as_numpy(labels)) == 0:
+            labels = np.full([n], int(as_numpy(labels)))
+        return check_labels(labels, self.num_classes, "labels", batch_size=n)
+
+    def _require_built(self, method: str) -> None:
+        if self.data_shape is None:
+            raise ValueError(
+                f"`{method}()` needs a built model: call `fit` first, or `build((None, "
+                "*data_shape))` when the networks were not given."
+            )
+
+    # ------------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            latent_dim=self.latent_dim,
+            num_classes=self.num_classes,
+            seed=self.seed,
+            data_shape=self.data_shape,
+            prior=kgd.serialize_distribution(self.prior) if self._custom_prior else None,
+        )
+        return config
+
+    @staticmethod
+    def serialize_network(network: keras.Model | None) -> dict[str, Any] | None:
+        return None if network is None else keras.saving.serialize_keras_object(network)
+
+    @staticmethod
+    def deserialize_network(config: dict[str, Any] | None) -> keras.Model | None:
+        return None if config is None else keras.saving.deserialize_keras_object(config)
+
+
+def _is_nested(shape: Any) -> bool:
+    return isinstance(shape, (list, tuple)) and len(shape) > 0 and isinstance(
+        shape[0], (list, tuple)
+    )

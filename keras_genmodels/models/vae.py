@@ -1,0 +1,337 @@
+"""Variational autoencoders trained on the ELBO: `VAE` and `ConditionalVAE`.
+
+Mathematical Details
+
+For an example `x` (and label `y` for the conditional model) the evidence lower bound is
+
+    ELBO(x) = E_{q(z|x)}[log p(x|z)] - KL(q(z|x) || p(z))  <=  log p(x)
+
+(Kingma & Welling, 2014). Training minimises
+
+    loss = reconstruction + beta * w_t * KL_fb
+
+where `reconstruction = -log p(x|z)` with one reparameterised sample `z ~ q(z|x)`,
+`beta` is the beta-VAE weight (Higgins et al., 2017), `w_t = min(1, t / T)` the linear
+KL warm-up over `T = kl_warmup_steps` optimizer steps (Bowman et al., 2016; Sonderby et
+al., 2016) and `KL_fb = sum_j max(lambda, E_batch[KL_j])` the free-bits KL with
+`lambda = free_bits` nats per latent dimension (Kingma et al., 2016). With `beta=1`, no
+warm-up and no free bits, `loss` is exactly the negative ELBO. All terms are in nats per
+example (summed over data dimensions, averaged over the batch).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genmodels import distributions as kgd
+from keras_genmodels.interpolation import interpolate_latents
+from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.networks import default_vae_networks
+from keras_genmodels.validation import as_numpy, check_non_negative
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class VAE(GenerativeModel):
+    """A variational autoencoder with TFP posterior, prior and likelihood.
+
+    The encoder maps a batch of data to `2 * latent_dim` numbers (posterior mean and
+    pre-softplus scale); the decoder maps codes to the likelihood's parameters. Without
+    networks, sensible defaults (convolutional for 28/32/64-pixel images, MLPs for
+    vectors) are built from the shape of the first data `fit` sees.
+
+    Reported metrics (nats per example): `loss` (the training objective), `reconstruction`
+    (`-log p(x|z)`), `kl` (`KL(q(z|x) || p(z))`) and `elbo`.
+
+    Example:
+
+    ```python
+    import keras_genmodels as kg
+
+    (x_train, _), (x_test, _) = kg.datasets.load("shapes")
+    vae = kg.VAE(latent_dim=10, likelihood="bernoulli", beta=4.0)
+    vae.compile()
+    vae.fit(x_train, epochs=5, batch_size=128, validation_data=(x_test,))
+    posterior = vae.encode(x_test[:8])        # tfd.Distribution over codes
+    images = vae.sample(16, seed=0)          # float32 in [0, 1]
+    ```
+
+    Args:
+        latent_dim: size of the latent code, >= 1.
+        encoder: a `keras.Model` from data to `2 * latent_dim` outputs, or `None`.
+        decoder: a `keras.Model` from codes to `data_shape[:-1] + (channels * k,)`
+            likelihood parameters (`k = likelihood.params_per_dim`), or `None`.
+        likelihood: `"bernoulli"`, `"continuous_bernoulli"`, `"gaussian"`,
+            `"discretized_logistic"`, a config dict or a `Likelihood`.
+        likelihood_scale: the Gaussian likelihood's fixed scale, or `"learned"`.
+        beta: weight of the KL term (beta-VAE), >= 0.
+        kl_warmup_steps: optimizer steps over which the KL weight rises linearly from 0
+            to `beta`; 0 disables the warm-up.
+        free_bits: nats per latent dimension below which the KL is not penalised.
+        prior: a `tfd.Distribution` over codes; `None` for the standard normal.
+        seed: base seed of the training noise.
+        data_shape: shape of one example, to build the networks at construction.
+        **kwargs: passed to `keras.Model`.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        encoder: keras.Model | None = None,
+        decoder: keras.Model | None = None,
+        likelihood: str | dict | kgd.Likelihood = "bernoulli",
+        likelihood_scale: float | str | None = None,
+        beta: float = 1.0,
+        kl_warmup_steps: int = 0,
+        free_bits: float = 0.0,
+        prior: Any = None,
+        seed: int | None = None,
+        data_shape: tuple[int, ...] | None = None,
+        num_classes: int | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(
+            latent_dim, num_classes=num_classes, prior=prior, seed=seed, data_shape=data_shape,
+            **kwargs,
+        )
+        options = {} if likelihood_scale is None else {"scale": likelihood_scale}
+        self.likelihood = kgd.get_likelihood(likelihood, **options)
+        self.beta = check_non_negative(beta, "beta")
+        self.kl_warmup_steps = int(check_non_negative(kl_warmup_steps, "kl_warmup_steps"))
+        self.free_bits = check_non_negative(free_bits, "free_bits")
+        self.encoder = self.deserialize_network(encoder) if isinstance(encoder, dict) else encoder
+        self.decoder = self.deserialize_network(decoder) if isinstance(decoder, dict) else decoder
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        self.finish_init()
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker, self.elbo_tracker]
+
+    @property
+    def requires_unit_interval(self) -> bool:
+        return self.likelihood.requires_unit_interval
+
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        if self.encoder is None or self.decoder is None:
+            encoder, decoder = default_vae_networks(
+                data_shape,
+                self.latent_dim,
+                params_per_dim=self.likelihood.params_per_dim,
+                conditional_dim=self.num_classes or 0,
+            )
+            self.encoder = self.encoder or encoder
+            self.decoder = self.decoder or decoder
+
+    # ------------------------------------------------------------------ the model
+    def encoder_inputs(self, x: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
+        """What the encoder sees: `x`, plus one-hot label channels when conditional."""
+        return x
+
+    def decoder_inputs(self, z: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
+        """What the decoder sees: `z`, plus the one-hot label when conditional."""
+        return z
+
+    def posterior(self, x: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False):
+        return kgd.diagonal_gaussian_posterior(
+            self.encoder(self.encoder_inputs(x, labels), training=training)
+        )
+
+    def decoder_params(self, z: tf.Tensor, labels: tf.Tensor | None = None, training=False):
+        return self.decoder(self.decoder_inputs(z, labels), training=training)
+
+    def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
+        """Reconstructs `inputs` (the decoder mean at the posterior mean)."""
+        x, labels = self.split_inputs(inputs)
+        z = self.posterior(x, labels, training).mean()
+        return self.likelihood.mean(self.decoder_params(z, labels, training))
+
+    def split_inputs(self, inputs: Any) -> tuple[tf.Tensor, tf.Tensor | None]:
+        return inputs, None
+
+    def kl_weight(self) -> tf.Tensor:
+        """The current weight `beta * w_t` of the KL term (warm-up included)."""
+        if self.kl_warmup_steps == 0 or self.optimizer is None:
+            return tf.constant(self.beta, tf.float32)
+        step = tf.cast(self.optimizer.iterations, tf.float32)
+        return self.beta * tf.minimum(1.0, step / float(self.kl_warmup_steps))
+
+    def compute_elbo_terms(
+        self, x: tf.Tensor, labels: tf.Tensor | None, seed: tf.Tensor, training: bool
+    ) -> dict[str, tf.Tensor]:
+        """Returns `loss`, `reconstruction`, `kl` and `elbo` for a batch (batch means)."""
+        posterior = self.posterior(x, labels, training)
+        z = posterior.sample(seed=seed)
+        params = self.decoder_params(z, labels, training)
+        reconstruction = -tf.reduce_mean(self.likelihood.log_prob(params, x))
+        kl = tf.reduce_mean(kgd.kl_divergence(posterior, self.prior, z))
+        loss = reconstruction + self.kl_weight() * self.free_bits_kl(posterior, kl)
+        return {"loss": loss, "reconstruction": reconstruction, "kl": kl,
+                "elbo": -(reconstruction + kl)}
+
+    def free_bits_kl(self, posterior, kl: tf.Tensor) -> tf.Tensor:
+        """The KL term with free bits: `sum_j max(free_bits, E_batch[KL_j])`."""
+        if self.free_bits == 0.0:
+            return kl
+        per_dim = kgd.kl_per_dimension(posterior, self.prior)
+        if per_dim is None:
+            return tf.maximum(kl, self.free_bits * self.latent_dim)
+        return tf.reduce_sum(tf.maximum(tf.reduce_mean(per_dim, axis=0), self.free_bits))
+
+    def unpack_batch(self, data: Any) -> tuple[tf.Tensor, tf.Tensor | None]:
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return tf.cast(x, tf.float32), (y if self.conditional else None)
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        x, labels = self.unpack_batch(data)
+        with tf.GradientTape() as tape:
+            terms = self.compute_elbo_terms(x, labels, self.noise_seed(), training=True)
+            loss = self.optimizer.scale_loss(self.scale_for_replicas(terms["loss"]))
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
+        return self.update_metrics(terms)
+
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        x, labels = self.unpack_batch(data)
+        return self.update_metrics(self.compute_elbo_terms(x, labels, self.noise_seed(1), False))
+
+    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        for metric in self.metrics:
+            metric.update_state(terms[metric.name])
+        return self.result_dict()
+
+    # ------------------------------------------------------------- public methods
+    def encode(self, x: Any, labels: Any = None):
+        """Returns the posterior `q(z | x)` as a `tfd.Distribution` (batch shape `(n,)`)."""
+        self._require_built("encode")
+        x, labels = self.check_data(x, labels)
+        return self.posterior(tf.constant(x), self._label_tensor(labels))
+
+    def decode(self, z: Any, labels: Any = None):
+        """Returns the likelihood `p(x | z)` as a `tfd.Distribution` (batch shape `(n,)`)."""
+        self._require_built("decode")
+        z = self._check_latent(z)
+        labels = self._check_sample_labels(labels, int(z.shape[0]))
+        return self.likelihood.distribution(self.decoder_params(z, self._label_tensor(labels)))
+
+    def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
+        return self.likelihood.mean(self.decoder_params(z, self._label_tensor(labels)))
+
+    def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
+        """Decodes the posterior means of `x`: float32, same shape as `x`."""
+        z = self.encode(x, labels).mean()
+        labels = None if labels is None else as_numpy(labels)
+        return self.generate_batched(z, self._check_sample_labels(labels, int(z.shape[0])),
+                                     batch_size)
+
+    def interpolate(
+        self, x_a: Any, x_b: Any, steps: int = 8, method: str = "linear", labels: Any = None
+    ) -> np.ndarray:
+        """Decodes a path between the posterior means of `x_a` and `x_b`.
+
+        Args:
+            x_a: one example or a batch.
+            x_b: the same shape as `x_a`.
+            steps: points on each path, both ends included (>= 2).
+            method: `"linear"` or `"slerp"`.
+            labels: labels of the pairs (conditional models).
+
+        Returns:
+            `(steps, *data_shape)` for single examples, `(batch, steps, *data_shape)` for
+            batches.
+        """
+        single = np.ndim(as_numpy(x_a)) == len(self.data_shape or ())
+        x_a, x_b = (as_numpy(v)[None] if single else v for v in (x_a, x_b))
+        if labels is not None and np.ndim(as_numpy(labels)) == 0:
+            labels = np.full([len(x_a)], int(as_numpy(labels)))
+        z_a = self.encode(x_a, labels).mean()
+        z_b = self.encode(x_b, labels).mean()
+        path = interpolate_latents(z_a, z_b, steps, method)
+        batch = path.shape[0]
+        path_labels = None if labels is None else np.repeat(as_numpy(labels), steps)
+        path_labels = self._check_sample_labels(path_labels, batch * steps)
+        images = self.generate_batched(path.reshape(batch * steps, -1), path_labels)
+        images = images.reshape((batch, steps, *images.shape[1:]))
+        return images[0] if single else images
+
+    def _check_latent(self, z: Any) -> tf.Tensor:
+        z = as_numpy(z).astype(np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"`z` must have shape (n, {self.latent_dim}), got {z.shape}.")
+        return tf.constant(z)
+
+    def _label_tensor(self, labels: Any) -> tf.Tensor | None:
+        return None if labels is None or not self.conditional else tf.constant(labels)
+
+    # ------------------------------------------------------------------- config
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            encoder=self.serialize_network(self.encoder),
+            decoder=self.serialize_network(self.decoder),
+            likelihood=self.likelihood.get_config(),
+            beta=self.beta,
+            kl_warmup_steps=self.kl_warmup_steps,
+            free_bits=self.free_bits,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class ConditionalVAE(VAE):
+    """A VAE conditioned on class labels (Sohn et al., 2015): `q(z | x, y)`, `p(x | z, y)`.
+
+    The one-hot label is appended to the image as constant channels (or to vectors as
+    features) for the encoder, and to the code for the decoder. Train on `(x, y)`;
+    `sample(n, labels=...)` generates examples of the requested classes.
+
+    Example:
+
+    ```python
+    cvae = kg.ConditionalVAE(latent_dim=8, num_classes=10)
+    cvae.compile()
+    cvae.fit(x_train, y_train, epochs=5, batch_size=128)
+    sevens = cvae.sample(16, labels=7, seed=0)
+    ```
+
+    Args:
+        latent_dim: size of the latent code.
+        num_classes: number of classes, >= 2.
+        **kwargs: the `VAE` arguments.
+    """
+
+    def __init__(self, latent_dim: int, num_classes: int | None = None, **kwargs: Any):
+        if num_classes is None:
+            raise ValueError("`num_classes` is required for ConditionalVAE (an integer >= 2).")
+        super().__init__(latent_dim, num_classes=num_classes, **kwargs)
+
+    def encoder_inputs(self, x, labels):
+        one_hot = tf.cast(self.one_hot(labels), x.dtype)
+        if len(x.shape) == 4:
+            spatial = tf.shape(x)[1:3]
+            one_hot = tf.tile(one_hot[:, None, None, :], [1, spatial[0], spatial[1], 1])
+        return tf.concat([x, one_hot], axis=-1)
+
+    def decoder_inputs(self, z, labels):
+        return tf.concat([z, tf.cast(self.one_hot(labels), z.dtype)], axis=-1)
+
+    def split_inputs(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError("ConditionalVAE expects inputs `[x, labels]`.")
+        return inputs[0], inputs[1]
+
+    def predict_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self((x, y) if y is not None else x)
+
+    def unpack_batch(self, data):
+        x, labels = super().unpack_batch(data)
+        if labels is None:
+            raise ValueError("ConditionalVAE needs labels: call `fit(x, y)` or feed `(x, y)`.")
+        return x, labels

@@ -1,0 +1,83 @@
+"""Shared fixtures: the real MNIST subset from ../shared/data and small trained models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MNIST10K = Path(os.environ.get("KG_MNIST_NPZ", REPO_ROOT.parent / "shared/data/mnist10k.npz"))
+
+
+@pytest.fixture(scope="session")
+def mnist10k_path() -> Path:
+    if not MNIST10K.exists():
+        pytest.skip(f"mnist10k.npz not found at {MNIST10K} (set KG_MNIST_NPZ)")
+    return MNIST10K
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist10k_path):
+    """((x_train, y_train), (x_test, y_test)) from mnist10k, float32 NHWC in [0, 1]."""
+    import keras_genmodels as kg
+
+    return kg.datasets.load("mnist", path=mnist10k_path)
+
+
+@pytest.fixture
+def small_vae_networks():
+    """A factory of tiny conv encoder/decoder pairs for 28x28x1 images."""
+    from keras_genmodels.networks import build_conv_decoder, build_conv_encoder
+
+    def make(latent_dim: int, conditional_dim: int = 0, params_per_dim: int = 1):
+        encoder = build_conv_encoder((28, 28, 1 + conditional_dim), 2 * latent_dim,
+                                     filters=(8, 16), dense_units=64)
+        decoder = build_conv_decoder(latent_dim + conditional_dim, (28, 28, params_per_dim),
+                                     filters=(16, 8), dense_units=64)
+        return encoder, decoder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def trained_vae(mnist):
+    """A small VAE trained for 4 epochs on the 8000 mnist10k digits (shared, do not mutate)."""
+    import keras_genmodels as kg
+    from keras_genmodels.networks import build_conv_decoder, build_conv_encoder
+
+    keras.utils.set_random_seed(0)
+    (x_train, _), _ = mnist
+    encoder = build_conv_encoder((28, 28, 1), 16, filters=(16, 32), dense_units=128)
+    decoder = build_conv_decoder(8, (28, 28, 1), filters=(32, 16), dense_units=128)
+    vae = kg.VAE(8, encoder=encoder, decoder=decoder, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    vae.fit(x_train, epochs=4, batch_size=64, verbose=0)
+    return vae
+
+
+@pytest.fixture(scope="session")
+def mnist_classifier(mnist):
+    """A small convnet trained on mnist10k, to check what generated digits look like."""
+    (x_train, y_train), _ = mnist
+    keras.utils.set_random_seed(0)
+    classifier = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(16, 3, strides=2, activation="relu"),
+        keras.layers.Conv2D(32, 3, strides=2, activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10),
+    ])
+    classifier.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                       metrics=["accuracy"])
+    classifier.fit(x_train, y_train, epochs=4, batch_size=128, verbose=0)
+    return classifier
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
