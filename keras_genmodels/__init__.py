@@ -21,7 +21,7 @@ from keras_genmodels.backend_check import check_loaded_backend as _check_loaded_
 
 _check_loaded_backend()
 
-from keras_genmodels import datasets, distributions, images, losses, metrics, networks  # noqa: E402
+from keras_genmodels import callbacks, datasets, distributions, images, losses, metrics, networks  # noqa: E402
 from keras_genmodels.models import VAE, ConditionalVAE, GenerativeModel  # noqa: E402
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "VAE",
     "ConditionalVAE",
     "GenerativeModel",
+    "callbacks",
     "datasets",
     "distributions",
     "images",

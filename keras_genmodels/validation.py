@@ -166,7 +166,8 @@ def check_shape_matches(array: np.ndarray, expected: Sequence[int | None], name:
     """Raises `ValueError` if `array.shape[1:]` differs from the model's `expected` shape."""
     got = tuple(array.shape[1:])
     want = tuple(expected)
-    if len(got) != len(want) or any(w is not None and g != w for g, w in zip(got, want, strict=False)):
+    mismatch = any(w is not None and g != w for g, w in zip(got, want, strict=False))
+    if len(got) != len(want) or mismatch:
         raise ValueError(
             f"`{name}` has per-example shape {got}, but the model was built for {want}."
         )
