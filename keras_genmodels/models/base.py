@@ -117,6 +117,7 @@ class GenerativeModel(keras.Model):
             self.data_shape = tuple(int(d) for d in shape[1:])
             self.build_networks(self.data_shape)
         self.built = True
+        self.build_optimizers()
 
     def build_from_data(self, x: np.ndarray) -> None:
         """Builds the networks for data like `x` (a batch), if not built yet."""
@@ -190,11 +191,63 @@ class GenerativeModel(keras.Model):
             **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
                 `steps_per_execution`, ...). Losses are defined by the model itself.
         """
-        if optimizer is None:
-            optimizer = self.default_optimizer()
-        super().compile(optimizer=optimizer, **kwargs)
-        if self.built and self.optimizer is not None and not self.optimizer.built:
-            self.optimizer.build(self.trainable_variables)
+        self.compile_optimizers({"optimizer": optimizer}, **kwargs)
+
+    #: Names of the optimizer slots; the first becomes `model.optimizer` (its step
+    #: counts training steps and keys the noise), the others are model attributes.
+    optimizer_slots: tuple[str, ...] = ("optimizer",)
+
+    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
+        """The family's default optimizer for each slot of `optimizer_slots`."""
+        return {"optimizer": self.default_optimizer()}
+
+    def optimizer_variables(self) -> dict[str, list]:
+        """The variables each optimizer slot updates."""
+        return {"optimizer": self.trainable_variables}
+
+    def compile_optimizers(self, optimizers: dict[str, Any], **kwargs: Any) -> None:
+        """Compiles with one optimizer per slot (`None` takes the family default).
+
+        Extra optimizers are wrapped for loss scaling under `mixed_float16`, built eagerly
+        (needed under `tf.distribute`), saved with the model and restored by `load_model`.
+        """
+        defaults = self.default_optimizers()
+        resolved = {
+            slot: keras.optimizers.get(optimizers.get(slot)) if optimizers.get(slot) is not None
+            else defaults[slot]
+            for slot in self.optimizer_slots
+        }
+        main, *extra = self.optimizer_slots
+        super().compile(optimizer=resolved[main], **kwargs)
+        mixed = keras.mixed_precision.global_policy().name == "mixed_float16"
+        for slot in extra:
+            optimizer = resolved[slot]
+            if mixed and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            setattr(self, slot, optimizer)
+        self._optimizer_config = {
+            slot: keras.saving.serialize_keras_object(
+                getattr(opt, "inner_optimizer", opt))
+            for slot, opt in resolved.items()
+        }
+        self._compile_kwargs = dict(kwargs)
+        if self.built:
+            self.build_optimizers()
+
+    def build_optimizers(self) -> None:
+        """Creates every optimizer's variables now rather than on the first step."""
+        if not self.compiled:
+            return
+        for slot, variables in self.optimizer_variables().items():
+            main = slot == self.optimizer_slots[0]
+            optimizer = self.optimizer if main else getattr(self, slot, None)
+            if optimizer is not None and not optimizer.built:
+                optimizer.build(variables)
+
+    def get_compile_config(self) -> dict[str, Any]:
+        if not self.compiled:
+            return {}
+        return {**self._optimizer_config, **self._compile_kwargs}
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         config = keras.saving.deserialize_keras_object(config)
