@@ -22,12 +22,26 @@ from keras_genmodels.backend_check import check_loaded_backend as _check_loaded_
 _check_loaded_backend()
 
 from keras_genmodels import callbacks, datasets, distributions, images, losses, metrics, networks  # noqa: E402
-from keras_genmodels.models import VAE, ConditionalVAE, GenerativeModel  # noqa: E402
+from keras_genmodels.models import (  # noqa: E402
+    GAN,
+    VAE,
+    VAEGAN,
+    WGAN,
+    WGANGP,
+    ConditionalGAN,
+    ConditionalVAE,
+    GenerativeModel,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GAN",
     "VAE",
+    "VAEGAN",
+    "WGAN",
+    "WGANGP",
+    "ConditionalGAN",
     "ConditionalVAE",
     "GenerativeModel",
     "callbacks",

@@ -102,6 +102,14 @@ class BernoulliLikelihood(Likelihood):
         params = tf.cast(params, tf.float32)
         return _independent(tfd.Bernoulli(logits=params, dtype=tf.float32), _event_rank(params))
 
+    def log_prob(self, params, x):
+        # Same value as the TFP distribution's log_prob, in one fused op: the training
+        # step's hottest line.
+        params = tf.cast(params, tf.float32)
+        cross_entropy = tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=tf.cast(x, tf.float32), logits=params)
+        return -tf.reduce_sum(cross_entropy, axis=tf.range(1, tf.rank(params)))
+
     def mean(self, params):
         return tf.sigmoid(tf.cast(params, tf.float32))
 

@@ -91,6 +91,7 @@ def importance_weighted_nll(
     }
 
 
+@tf.function(reduce_retracing=True)
 def _log_weights(model, x, labels, seed, num_samples: int) -> tf.Tensor:
     """`log p(x|z_k) + log p(z_k) - log q(z_k|x)` for `num_samples` draws: `(K, batch)`."""
     posterior = model.posterior(x, labels)

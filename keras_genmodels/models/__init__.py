@@ -1,6 +1,18 @@
 """The package's model families, each a subclassed `keras.Model`."""
 
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.gan import GAN, ConditionalGAN
 from keras_genmodels.models.vae import VAE, ConditionalVAE
+from keras_genmodels.models.vaegan import VAEGAN
+from keras_genmodels.models.wgan import WGAN, WGANGP
 
-__all__ = ["GenerativeModel", "VAE", "ConditionalVAE"]
+__all__ = [
+    "GAN",
+    "VAE",
+    "VAEGAN",
+    "WGAN",
+    "WGANGP",
+    "ConditionalGAN",
+    "ConditionalVAE",
+    "GenerativeModel",
+]

@@ -264,6 +264,11 @@ class GenerativeModel(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         return loss / tf.cast(replicas, loss.dtype) if replicas > 1 else loss
 
+    def scaled_loss(self, optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
+        """The loss to differentiate: replica-scaled, then loss-scaled for mixed precision.
+        Call it inside the `GradientTape` so the scaling is recorded."""
+        return optimizer.scale_loss(self.scale_for_replicas(loss))
+
     def noise_seed(self, salt: int = 0, step: Any = None) -> tf.Tensor:
         """Returns a stateless-RNG seed (int32, shape `[2]`, as TFP wants) for this step
         and replica.

@@ -192,7 +192,7 @@ class VAE(GenerativeModel):
         x, labels = self.unpack_batch(data)
         with tf.GradientTape() as tape:
             terms = self.compute_elbo_terms(x, labels, self.noise_seed(), training=True)
-            loss = self.optimizer.scale_loss(self.scale_for_replicas(terms["loss"]))
+            loss = self.scaled_loss(self.optimizer, terms["loss"])
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
         return self.update_metrics(terms)

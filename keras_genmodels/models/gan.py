@@ -1,0 +1,374 @@
+"""Generative adversarial networks: `GAN` and `ConditionalGAN`.
+
+Mathematical Details
+
+A generator `G` maps codes `z ~ p(z)` to data and a discriminator `D` scores data
+(Goodfellow et al., 2014). Each `train_step` takes `discriminator_steps` updates of `D`
+on `d_loss(D(x), D(G(z)))`, then one update of `G` on `g_loss(D(G(z)))`, with the pair of
+losses chosen by name from `keras_genmodels.losses` (non-saturating by default). Images
+are mapped from [0, 1] to the generator's tanh range [-1, 1] inside the model.
+
+Stabilisers, all off by default: one-sided label smoothing (Salimans et al., 2016),
+instance noise (Sonderby et al., 2017), an R1 penalty (Mescheder et al., 2018), spectral
+normalisation in the default discriminator (Miyato et al., 2018) and an exponential
+moving average of the generator's weights used for sampling (Yazici et al., 2019).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from keras_genmodels import losses as kgl
+from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.networks import default_gan_networks
+from keras_genmodels.validation import check_non_negative, check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class GAN(GenerativeModel):
+    """A GAN with alternating discriminator and generator updates in one `train_step`.
+
+    Reported metrics: `d_loss`, `g_loss`, and `d_real` / `d_fake`, the mean raw
+    discriminator output (logit or critic value) on real and generated batches.
+
+    Example:
+
+    ```python
+    import keras_genmodels as kg
+
+    (x_train, _), _ = kg.datasets.load("ring8")
+    gan = kg.GAN(latent_dim=8)
+    gan.compile()                       # Adam(2e-4, beta_1=0.5) for both networks
+    gan.fit(x_train, epochs=20, batch_size=256)
+    points = gan.sample(1000, seed=0)
+    ```
+
+    Args:
+        latent_dim: size of the latent code, >= 1.
+        generator: a `keras.Model` from codes (plus one-hot labels when conditional) to
+            data in the internal range (tanh for images), or `None` for the default.
+        discriminator: a `keras.Model` from data to one logit, or `None`.
+        loss: `"non_saturating"`, `"minimax"`, `"hinge"`, `"least_squares"` or
+            `"wasserstein"`.
+        discriminator_steps: discriminator updates per generator update, >= 1.
+        label_smoothing: one-sided smoothing of the real target (cross-entropy losses).
+        instance_noise: standard deviation of Gaussian noise added to the
+            discriminator's inputs, real and generated.
+        r1_weight: weight `gamma` of the R1 penalty `gamma / 2 * E|grad D(x)|^2`.
+        spectral_normalization: spectral normalisation in the default discriminator.
+        ema_decay: decay of an exponential moving average of the generator's weights,
+            used by `sample`/`generate`; `None` disables it.
+        num_classes: classes of a conditional model (see `ConditionalGAN`).
+        projection_discriminator: for conditional models, condition the discriminator by
+            projection (Miyato & Koyama, 2018) instead of label channels.
+        prior: `tfd.Distribution` of the codes; `None` for the standard normal.
+        seed: base seed of the training noise.
+        data_shape: shape of one example, to build the networks at construction.
+        **kwargs: passed to `keras.Model`.
+    """
+
+    optimizer_slots = ("g_optimizer", "d_optimizer")
+
+    def __init__(
+        self,
+        latent_dim: int,
+        generator: keras.Model | None = None,
+        discriminator: keras.Model | None = None,
+        loss: str = "non_saturating",
+        discriminator_steps: int = 1,
+        label_smoothing: float = 0.0,
+        instance_noise: float = 0.0,
+        r1_weight: float = 0.0,
+        spectral_normalization: bool = False,
+        ema_decay: float | None = None,
+        num_classes: int | None = None,
+        projection_discriminator: bool = False,
+        prior: Any = None,
+        seed: int | None = None,
+        data_shape: tuple[int, ...] | None = None,
+        ema_generator: keras.Model | None = None,
+        embedding: keras.layers.Layer | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(latent_dim, num_classes=num_classes, prior=prior, seed=seed,
+                         data_shape=data_shape, **kwargs)
+        self.loss_name = loss
+        self.d_loss_fn, self.g_loss_fn = kgl.get_adversarial_loss(loss)
+        self.discriminator_steps = check_positive_int(discriminator_steps, "discriminator_steps")
+        self.label_smoothing = check_non_negative(label_smoothing, "label_smoothing")
+        if self.label_smoothing >= 1.0:
+            raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing}.")
+        self.instance_noise = check_non_negative(instance_noise, "instance_noise")
+        self.r1_weight = check_non_negative(r1_weight, "r1_weight")
+        self.spectral_normalization = bool(spectral_normalization)
+        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
+            raise ValueError(f"`ema_decay` must be in (0, 1) or None, got {ema_decay}.")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.projection_discriminator = bool(projection_discriminator)
+        if self.projection_discriminator and not self.conditional:
+            raise ValueError("`projection_discriminator=True` needs `num_classes`.")
+        self.generator = self.deserialize_network(generator) if isinstance(generator, dict) \
+            else generator
+        self.discriminator = self.deserialize_network(discriminator) \
+            if isinstance(discriminator, dict) else discriminator
+        self.ema_generator = self.deserialize_network(ema_generator) \
+            if isinstance(ema_generator, dict) else ema_generator
+        self.embedding = keras.saving.deserialize_keras_object(embedding) \
+            if isinstance(embedding, dict) else embedding
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
+        self.finish_init()
+
+    # ------------------------------------------------------------------ structure
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_loss", "g_loss", "d_real", "d_fake")
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
+        return {
+            "g_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),
+            "d_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),
+        }
+
+    def optimizer_variables(self) -> dict[str, list]:
+        d_variables = list(self.discriminator.trainable_variables)
+        if self.embedding is not None:
+            d_variables += self.embedding.trainable_variables
+        return {"g_optimizer": self.generator.trainable_variables, "d_optimizer": d_variables}
+
+    @property
+    def g_optimizer(self) -> keras.optimizers.Optimizer:
+        """The generator's optimizer (it is also `model.optimizer`)."""
+        return self.optimizer
+
+    def compile(
+        self, g_optimizer: Any = None, d_optimizer: Any = None, **kwargs: Any
+    ) -> None:
+        """Configures training with one optimizer per network.
+
+        Args:
+            g_optimizer: the generator's optimizer; `None` for the family default.
+            d_optimizer: the discriminator's optimizer; `None` for the family default.
+            **kwargs: other `keras.Model.compile` arguments (`jit_compile`, ...).
+        """
+        self.compile_optimizers({"g_optimizer": g_optimizer, "d_optimizer": d_optimizer},
+                                **kwargs)
+
+    @property
+    def requires_unit_interval(self) -> bool:
+        return False  # images (rank 4) are always checked; vectors may take any value
+
+    @property
+    def images(self) -> bool:
+        return self.data_shape is not None and len(self.data_shape) == 3
+
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        label_inputs = (self.num_classes or 0) if not self.projection_discriminator else 0
+        if self.generator is None or self.discriminator is None:
+            generator, discriminator = default_gan_networks(
+                data_shape, self.latent_dim, conditional_dim=self.num_classes or 0,
+                spectral_normalization=self.spectral_normalization,
+            )
+            if self.projection_discriminator or label_inputs == 0:
+                _, discriminator = default_gan_networks(
+                    data_shape, self.latent_dim, conditional_dim=0,
+                    spectral_normalization=self.spectral_normalization,
+                )
+            self.generator = self.generator or generator
+            self.discriminator = self.discriminator or discriminator
+        if self.projection_discriminator and self.embedding is None:
+            feature_dim = int(self.discriminator.outputs[-1].shape[-1])
+            self.embedding = keras.layers.Embedding(self.num_classes, feature_dim,
+                                                    name="class_embedding")
+            self.embedding.build((None,))
+        if self.ema_decay is not None and self.ema_generator is None:
+            self.ema_generator = keras.models.clone_model(self.generator)
+            self.ema_generator.set_weights(self.generator.get_weights())
+            self.ema_generator.trainable = False
+
+    # ------------------------------------------------------------------ the model
+    def to_internal(self, x: tf.Tensor) -> tf.Tensor:
+        """Maps public data (images in [0, 1]) to the networks' range ([-1, 1])."""
+        return x * 2.0 - 1.0 if self.images else x
+
+    def to_public(self, x: tf.Tensor) -> tf.Tensor:
+        x = tf.cast(x, tf.float32)
+        return tf.clip_by_value((x + 1.0) / 2.0, 0.0, 1.0) if self.images else x
+
+    def generator_inputs(self, z: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
+        if not self.conditional:
+            return z
+        return tf.concat([z, tf.cast(self.one_hot(labels), z.dtype)], axis=-1)
+
+    def discriminate(self, x: tf.Tensor, labels: tf.Tensor | None, training: bool) -> tf.Tensor:
+        """The discriminator's raw output `(batch,)` for data in the internal range."""
+        if self.conditional and not self.projection_discriminator:
+            one_hot = tf.cast(self.one_hot(labels), x.dtype)
+            if len(x.shape) == 4:
+                one_hot = tf.tile(one_hot[:, None, None, :],
+                                  [1, tf.shape(x)[1], tf.shape(x)[2], 1])
+            x = tf.concat([x, one_hot], axis=-1)
+        outputs = self.discriminator(x, training=training)
+        if self.projection_discriminator:
+            logits, features = outputs
+            projection = tf.reduce_sum(
+                tf.cast(self.embedding(tf.cast(labels, tf.int32)), tf.float32)
+                * tf.cast(features, tf.float32), axis=-1)
+            return tf.reshape(tf.cast(logits, tf.float32), [-1]) + projection
+        if isinstance(outputs, (list, tuple)):
+            outputs = outputs[0]
+        return tf.reshape(tf.cast(outputs, tf.float32), [-1])
+
+    def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
+        """Scores data in [0, 1] with the discriminator (`[x, labels]` when conditional)."""
+        x, labels = (inputs[0], inputs[1]) if self.conditional else (inputs, None)
+        return self.discriminate(self.to_internal(tf.cast(x, tf.float32)), labels, training)
+
+    def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
+        generator = self.ema_generator if self.ema_generator is not None else self.generator
+        labels = None if labels is None else tf.constant(labels)
+        return self.to_public(generator(self.generator_inputs(z, labels), training=False))
+
+    def draw_latent(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
+        return tf.cast(self.prior.sample(batch_size, seed=self.noise_seed(salt)), tf.float32)
+
+    def add_instance_noise(self, x: tf.Tensor, salt: int) -> tf.Tensor:
+        if self.instance_noise == 0.0:
+            return x
+        return x + self.instance_noise * tf.random.stateless_normal(
+            tf.shape(x), self.noise_seed(salt), dtype=x.dtype)
+
+    # --------------------------------------------------------------- training
+    def unpack_batch(self, data: Any) -> tuple[tf.Tensor, tf.Tensor | None]:
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.conditional and y is None:
+            raise ValueError(f"{type(self).__name__} needs labels: call `fit(x, y)`.")
+        return self.to_internal(tf.cast(x, tf.float32)), (y if self.conditional else None)
+
+    def discriminator_loss(self, real, fake, labels, step: int) -> dict[str, tf.Tensor]:
+        """`d_loss` and what it is made of, for one discriminator update."""
+        real_in = self.add_instance_noise(real, 100 + step)
+        fake_in = self.add_instance_noise(fake, 200 + step)
+        d_real = self.discriminate(real_in, labels, training=True)
+        d_fake = self.discriminate(fake_in, labels, training=True)
+        if self.label_smoothing and self.loss_name in ("minimax", "non_saturating"):
+            d_loss = self.d_loss_fn(d_real, d_fake, label_smoothing=self.label_smoothing)
+        else:
+            d_loss = self.d_loss_fn(d_real, d_fake)
+        if self.r1_weight:
+            penalty = kgl.r1_penalty(lambda v: self.discriminate(v, labels, True), real_in)
+            d_loss += 0.5 * self.r1_weight * penalty
+        return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
+                "d_fake": tf.reduce_mean(d_fake)}
+
+    @staticmethod
+    def apply(optimizer, scaled_loss: tf.Tensor, tape: tf.GradientTape, variables) -> None:
+        gradients = tape.gradient(scaled_loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
+
+    def discriminator_update(self, real, labels, step: int) -> dict[str, tf.Tensor]:
+        z = self.draw_latent(tf.shape(real)[0], salt=step)
+        fake = self.generator(self.generator_inputs(z, labels), training=True)
+        with tf.GradientTape() as tape:
+            terms = self.discriminator_loss(real, tf.cast(fake, real.dtype), labels, step)
+            scaled = self.scaled_loss(self.d_optimizer, terms["d_loss"])
+        self.apply(self.d_optimizer, scaled, tape, self.optimizer_variables()["d_optimizer"])
+        return terms
+
+    def generator_update(self, real, labels) -> tf.Tensor:
+        z = self.draw_latent(tf.shape(real)[0], salt=99)
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.generator_inputs(z, labels), training=True)
+            g_loss = self.g_loss_fn(self.discriminate(fake, labels, training=True))
+            scaled = self.scaled_loss(self.optimizer, g_loss)
+        self.apply(self.optimizer, scaled, tape, self.generator.trainable_variables)
+        self.update_ema()
+        return g_loss
+
+    def update_ema(self) -> None:
+        if self.ema_generator is None:
+            return
+        for ema, weight in zip(self.ema_generator.weights, self.generator.weights, strict=True):
+            ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * weight)
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        real, labels = self.unpack_batch(data)
+        for step in range(self.discriminator_steps):
+            terms = self.discriminator_update(real, labels, step)
+        terms["g_loss"] = self.generator_update(real, labels)
+        return self.update_metrics(terms)
+
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        real, labels = self.unpack_batch(data)
+        z = self.draw_latent(tf.shape(real)[0], salt=7)
+        fake = self.generator(self.generator_inputs(z, labels), training=False)
+        d_real = self.discriminate(real, labels, training=False)
+        d_fake = self.discriminate(tf.cast(fake, real.dtype), labels, training=False)
+        terms = {"d_loss": self.d_loss_fn(d_real, d_fake), "g_loss": self.g_loss_fn(d_fake),
+                 "d_real": tf.reduce_mean(d_real), "d_fake": tf.reduce_mean(d_fake)}
+        terms.update(self.extra_test_terms(d_real, d_fake))
+        return self.update_metrics(terms)
+
+    def extra_test_terms(self, d_real, d_fake) -> dict[str, tf.Tensor]:
+        return {}
+
+    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        for name, tracker in self.trackers.items():
+            if name in terms:
+                tracker.update_state(terms[name])
+        return self.result_dict()
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            generator=self.serialize_network(self.generator),
+            discriminator=self.serialize_network(self.discriminator),
+            ema_generator=self.serialize_network(self.ema_generator),
+            embedding=None if self.embedding is None
+            else keras.saving.serialize_keras_object(self.embedding),
+            loss=self.loss_name,
+            discriminator_steps=self.discriminator_steps,
+            label_smoothing=self.label_smoothing,
+            instance_noise=self.instance_noise,
+            r1_weight=self.r1_weight,
+            spectral_normalization=self.spectral_normalization,
+            ema_decay=self.ema_decay,
+            projection_discriminator=self.projection_discriminator,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class ConditionalGAN(GAN):
+    """A class-conditional GAN (Mirza & Osindero, 2014; projection: Miyato & Koyama, 2018).
+
+    The generator sees the one-hot label beside the code; the discriminator sees it as
+    extra input channels, or, with `projection_discriminator=True`, through an inner
+    product of a class embedding with its features. Train on `(x, y)`.
+
+    Example:
+
+    ```python
+    cgan = kg.ConditionalGAN(latent_dim=32, num_classes=10)
+    cgan.compile()
+    cgan.fit(x_train, y_train, epochs=10, batch_size=64)
+    sevens = cgan.sample(16, labels=7, seed=0)
+    ```
+
+    Args:
+        latent_dim: size of the latent code.
+        num_classes: number of classes, >= 2.
+        **kwargs: the `GAN` arguments.
+    """
+
+    def __init__(self, latent_dim: int, num_classes: int | None = None, **kwargs: Any):
+        if num_classes is None:
+            raise ValueError("`num_classes` is required for ConditionalGAN (an integer >= 2).")
+        super().__init__(latent_dim, num_classes=num_classes, **kwargs)
+

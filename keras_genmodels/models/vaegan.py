@@ -1,0 +1,353 @@
+"""The VAE-GAN hybrid: `VAEGAN` (Larsen et al., 2016).
+
+Mathematical Details
+
+"Autoencoding beyond pixels using a learned similarity metric" (Larsen, Sonderby,
+Larochelle & Winther, 2016) trains a VAE whose reconstruction error is measured in the
+feature space of a GAN discriminator instead of pixel space. With an encoder
+`q(z|x) = N(mu(x), diag(sigma(x)^2))`, a decoder `Dec` (the GAN's generator) and a
+discriminator `Dis` whose hidden features are `Dis_l`, every step draws
+
+    z ~ q(z|x),  x~ = Dec(z)        (reconstructions)
+    z_p ~ p(z),  x_p = Dec(z_p)     (samples from the prior)
+
+and computes (batch means, nats or squared feature units per example)
+
+    L_prior = KL(q(z|x) || p(z))
+    L_llike = 0.5 * sum_l (Dis_l(x) - Dis_l(x~))^2          (a unit-variance Gaussian
+                                                             -log p(Dis_l(x) | z) + const)
+    d_loss  = E[-log D(x)] + 0.5 * (E[-log(1 - D(x~))] + E[-log(1 - D(x_p))])
+    L_GAN_g = 0.5 * (E[-log D(x~)] + E[-log D(x_p)])         (non-saturating)
+
+with `D = sigmoid(logit)`. The three networks take one step each on their own loss
+(the paper's Algorithm 1, all gradients from the same forward pass):
+
+    encoder:        encoder_loss = kl_weight * L_prior + L_llike
+    decoder:        g_loss       = gamma * L_llike + L_GAN_g     (gamma = reconstruction_weight)
+    discriminator:  d_loss
+
+The discriminator never sees `L_llike`, so it learns features only from the GAN game;
+`gamma` trades the decoder's faithfulness to `x` against fooling the discriminator.
+Images are mapped from [0, 1] to the decoder's tanh range [-1, 1] inside the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genmodels import distributions as kgd
+from keras_genmodels import losses as kgl
+from keras_genmodels.interpolation import interpolate_latents
+from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.networks import (
+    build_conv_encoder,
+    build_dcgan_discriminator,
+    build_dcgan_generator,
+    build_mlp,
+    build_mlp_discriminator,
+    build_mlp_generator,
+)
+from keras_genmodels.validation import as_numpy, check_non_negative
+
+#: The loss each optimizer slot minimises, over the variables of its own network.
+_SLOT_LOSSES = {"decoder_optimizer": "g_loss", "encoder_optimizer": "encoder_loss",
+                "d_optimizer": "d_loss"}
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class VAEGAN(GenerativeModel):
+    """A VAE whose reconstruction error is measured by a GAN discriminator's features.
+
+    Three networks, three optimizers: the encoder maps data to `2 * latent_dim` numbers
+    (mean and pre-softplus scale of a diagonal Gaussian posterior), the decoder maps codes
+    to data in the internal range (tanh's [-1, 1] for images) and doubles as the GAN's
+    generator, and the discriminator maps data to `[logit, features]`. Without networks,
+    defaults are built from the shape of the first data `fit` sees: for 28/32/64-pixel
+    images a convolutional encoder, a DCGAN generator and a DCGAN discriminator
+    (`build_dcgan_discriminator(..., return_features=True)`); for vectors, MLPs.
+
+    Reported metrics: `d_loss`, `g_loss` (the decoder's loss), `encoder_loss`, `kl`
+    (`L_prior`) and `feature_reconstruction` (`L_llike`), see the module docstring.
+
+    Example:
+
+    ```python
+    import keras_genmodels as kg
+
+    (x_train, _), (x_test, _) = kg.datasets.load("shapes")
+    vaegan = kg.VAEGAN(latent_dim=32)
+    vaegan.compile()                  # Adam(2e-4, beta_1=0.5) for each network
+    vaegan.fit(x_train, epochs=10, batch_size=64)
+    posterior = vaegan.encode(x_test[:8])       # tfd.Distribution over codes
+    images = vaegan.reconstruct(x_test[:8])     # float32 in [0, 1]
+    samples = vaegan.sample(16, seed=0)
+    ```
+
+    Args:
+        latent_dim: size of the latent code, >= 1.
+        encoder: a `keras.Model` from data to `2 * latent_dim` outputs, or `None`.
+        decoder: a `keras.Model` from codes to data in the internal range (tanh output
+            for images), or `None`.
+        discriminator: a `keras.Model` from data (internal range) to `[logit, features]`,
+            e.g. `build_dcgan_discriminator(shape, return_features=True)`, or `None`.
+        reconstruction_weight: `gamma`, the weight of `L_llike` in the decoder's loss,
+            >= 0. Default 1e-2 (a package choice: the summed feature error is large,
+            hundreds of units for the default discriminator; tune it per data set).
+        kl_weight: weight of `L_prior` in the encoder's loss, >= 0. Default 1.
+        prior: a `tfd.Distribution` over codes; `None` for the standard normal.
+        seed: base seed of the training noise.
+        data_shape: shape of one example, to build the networks at construction.
+        **kwargs: passed to `keras.Model`.
+    """
+
+    optimizer_slots = ("decoder_optimizer", "encoder_optimizer", "d_optimizer")
+
+    def __init__(
+        self,
+        latent_dim: int,
+        encoder: keras.Model | None = None,
+        decoder: keras.Model | None = None,
+        discriminator: keras.Model | None = None,
+        reconstruction_weight: float = 1e-2,
+        kl_weight: float = 1.0,
+        prior: Any = None,
+        seed: int | None = None,
+        data_shape: tuple[int, ...] | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(latent_dim, prior=prior, seed=seed, data_shape=data_shape, **kwargs)
+        self.reconstruction_weight = check_non_negative(
+            reconstruction_weight, "reconstruction_weight")
+        self.kl_weight = check_non_negative(kl_weight, "kl_weight")
+        self.encoder = self._network(encoder)
+        self.decoder = self._network(decoder)
+        self.discriminator = self._network(discriminator)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in (
+            "d_loss", "g_loss", "encoder_loss", "kl", "feature_reconstruction")}
+        self.finish_init()
+
+    def _network(self, network: Any) -> keras.Model | None:
+        return self.deserialize_network(network) if isinstance(network, dict) else network
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
+        # The paper used RMSprop(3e-4); Adam(2e-4, beta_1=0.5) is what the DCGAN networks
+        # are tuned for and the package's GAN default. Pass RMSprop(3e-4) to reproduce it.
+        return {slot: keras.optimizers.Adam(2e-4, beta_1=0.5) for slot in self.optimizer_slots}
+
+    def optimizer_variables(self) -> dict[str, list]:
+        return {
+            "decoder_optimizer": self.decoder.trainable_variables,
+            "encoder_optimizer": self.encoder.trainable_variables,
+            "d_optimizer": self.discriminator.trainable_variables,
+        }
+
+    @property
+    def decoder_optimizer(self) -> keras.optimizers.Optimizer:
+        """The decoder's optimizer (it is also `model.optimizer`; its step keys the noise)."""
+        return self.optimizer
+
+    def compile(
+        self,
+        decoder_optimizer: Any = None,
+        encoder_optimizer: Any = None,
+        d_optimizer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Configures training with one optimizer per network.
+
+        Args:
+            decoder_optimizer: the decoder's (generator's) optimizer; `None` for
+                `Adam(2e-4, beta_1=0.5)`.
+            encoder_optimizer: the encoder's optimizer; `None` for the same default.
+            d_optimizer: the discriminator's optimizer; `None` for the same default.
+            **kwargs: other `keras.Model.compile` arguments (`jit_compile`, ...).
+        """
+        self.compile_optimizers({"decoder_optimizer": decoder_optimizer,
+                                 "encoder_optimizer": encoder_optimizer,
+                                 "d_optimizer": d_optimizer}, **kwargs)
+
+    @property
+    def requires_unit_interval(self) -> bool:
+        return False  # images (rank 4) are always checked; vectors may take any value
+
+    @property
+    def images(self) -> bool:
+        return self.data_shape is not None and len(self.data_shape) == 3
+
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        images = len(data_shape) == 3
+        if self.encoder is None:
+            self.encoder = build_conv_encoder(data_shape, 2 * self.latent_dim) if images \
+                else build_mlp(data_shape[0], 2 * self.latent_dim, name="encoder")
+        if self.decoder is None:
+            self.decoder = build_dcgan_generator(self.latent_dim, data_shape, name="decoder") \
+                if images else build_mlp_generator(self.latent_dim, data_shape[0], name="decoder")
+        if self.discriminator is None:
+            self.discriminator = build_dcgan_discriminator(data_shape, return_features=True) \
+                if images else build_mlp_discriminator(data_shape[0], return_features=True)
+        outputs = getattr(self.discriminator, "outputs", None)
+        if outputs is not None and len(outputs) != 2:
+            raise ValueError(
+                f"`discriminator` must return `[logit, features]`, got {len(outputs)} "
+                "output(s): build it with `build_dcgan_discriminator(..., "
+                "return_features=True)` or `build_mlp_discriminator(..., return_features=True)`."
+            )
+
+    # ------------------------------------------------------------------ the model
+    def to_internal(self, x: tf.Tensor) -> tf.Tensor:
+        """Maps public data (images in [0, 1]) to the networks' range ([-1, 1])."""
+        return x * 2.0 - 1.0 if self.images else x
+
+    def to_public(self, x: tf.Tensor) -> tf.Tensor:
+        x = tf.cast(x, tf.float32)
+        return tf.clip_by_value((x + 1.0) / 2.0, 0.0, 1.0) if self.images else x
+
+    def posterior(self, x: tf.Tensor, training: bool = False):
+        """`q(z | x)` for data `x` in the internal range."""
+        return kgd.diagonal_gaussian_posterior(self.encoder(x, training=training))
+
+    def discriminate(self, x: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+        """The discriminator's logits `(batch,)` and flat features `(batch, d)`, float32."""
+        logits, features = self.discriminator(x, training=training)
+        batch = tf.shape(x)[0]
+        return (tf.reshape(tf.cast(logits, tf.float32), [-1]),
+                tf.reshape(tf.cast(features, tf.float32), [batch, -1]))
+
+    def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
+        """Reconstructs `inputs` (public range): the decoder at the posterior mean."""
+        z = self.posterior(self.to_internal(tf.cast(inputs, tf.float32)), training).mean()
+        return self.to_public(self.decoder(z, training=training))
+
+    def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
+        return self.to_public(self.decoder(z, training=False))
+
+    # --------------------------------------------------------------- training
+    def unpack_batch(self, data: Any) -> tf.Tensor:
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.to_internal(tf.cast(x, tf.float32))
+
+    def compute_terms(self, x: tf.Tensor, salt: int, training: bool) -> dict[str, tf.Tensor]:
+        """Every loss of the module docstring for a batch `x` in the internal range."""
+        posterior = self.posterior(x, training)
+        z = posterior.sample(seed=self.noise_seed(salt))
+        z_p = tf.cast(self.prior.sample(tf.shape(x)[0], seed=self.noise_seed(salt + 1)),
+                      z.dtype)
+        # one decoder pass and one discriminator pass over the stacked batches
+        x_tilde, x_p = tf.split(self.decoder(tf.concat([z, z_p], 0), training=training), 2)
+        logits, features = self.discriminate(
+            tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0), training)
+        real_logits, tilde_logits, prior_logits = tf.split(logits, 3)
+        real_features, tilde_features, _ = tf.split(features, 3)
+        fake_logits = tf.concat([tilde_logits, prior_logits], 0)  # mean = average of both
+        kl = tf.reduce_mean(kgd.kl_divergence(posterior, self.prior, z))
+        llike = self.feature_reconstruction(real_features, tilde_features)
+        return {
+            "d_loss": kgl.minimax_discriminator_loss(real_logits, fake_logits),
+            "g_loss": self.reconstruction_weight * llike
+            + kgl.non_saturating_generator_loss(fake_logits),
+            "encoder_loss": self.kl_weight * kl + llike,
+            "kl": kl,
+            "feature_reconstruction": llike,
+        }
+
+    @staticmethod
+    def feature_reconstruction(real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
+        """`L_llike = 0.5 * sum_l (Dis_l(x) - Dis_l(x~))^2`, averaged over the batch."""
+        return 0.5 * tf.reduce_mean(
+            tf.reduce_sum(tf.square(real_features - fake_features), axis=-1))
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        x = self.unpack_batch(data)
+        variables = self.optimizer_variables()
+        with tf.GradientTape(persistent=True) as tape:
+            terms = self.compute_terms(x, salt=0, training=True)
+            losses = {slot: self.scaled_loss(slot, terms[name])
+                      for slot, name in _SLOT_LOSSES.items()}
+        # every gradient comes from the same forward pass, before any network moves
+        gradients = {slot: tape.gradient(loss, variables[slot]) for slot, loss in losses.items()}
+        del tape
+        for slot, slot_gradients in gradients.items():
+            self.slot_optimizer(slot).apply_gradients(
+                zip(slot_gradients, variables[slot], strict=True))
+        return self.update_metrics(terms)
+
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        return self.update_metrics(self.compute_terms(self.unpack_batch(data), 10, False))
+
+    def slot_optimizer(self, slot: str) -> keras.optimizers.Optimizer:
+        return self.optimizer if slot == self.optimizer_slots[0] else getattr(self, slot)
+
+    def scaled_loss(self, slot: str, loss: tf.Tensor) -> tf.Tensor:
+        """One network's loss scaled for replicas and mixed precision. Computed under the
+        tape: outside it the division by the replica count would not be recorded."""
+        return self.slot_optimizer(slot).scale_loss(self.scale_for_replicas(loss))
+
+    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        for name, tracker in self.trackers.items():
+            tracker.update_state(terms[name])
+        return self.result_dict()
+
+    # ------------------------------------------------------------- public methods
+    def encode(self, x: Any, labels: Any = None):
+        """Returns the posterior `q(z | x)` as a `tfd.Distribution` (batch shape `(n,)`).
+
+        Args:
+            x: a batch of data in the public range (images float32 in [0, 1], NHWC).
+            labels: ignored (the model is unconditional).
+        """
+        self._require_built("encode")
+        x, _ = self.check_data(x)
+        return self.posterior(self.to_internal(tf.constant(x)))
+
+    def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
+        """Decodes the posterior means of `x`: float32, same shape as `x`, in [0, 1] for
+        images."""
+        return self.generate_batched(self.encode(x).mean(), None, batch_size)
+
+    def interpolate(
+        self, x_a: Any, x_b: Any, steps: int = 8, method: str = "linear", labels: Any = None
+    ) -> np.ndarray:
+        """Decodes a path between the posterior means of `x_a` and `x_b`.
+
+        Args:
+            x_a: one example or a batch.
+            x_b: the same shape as `x_a`.
+            steps: points on each path, both ends included (>= 2).
+            method: `"linear"` or `"slerp"`.
+            labels: ignored (the model is unconditional).
+
+        Returns:
+            `(steps, *data_shape)` for single examples, `(batch, steps, *data_shape)` for
+            batches.
+        """
+        self._require_built("interpolate")
+        single = np.ndim(as_numpy(x_a)) == len(self.data_shape)
+        x_a, x_b = (as_numpy(v)[None] if single else v for v in (x_a, x_b))
+        path = interpolate_latents(self.encode(x_a).mean(), self.encode(x_b).mean(), steps,
+                                   method)
+        batch = path.shape[0]
+        images = self.generate_batched(path.reshape(batch * steps, -1))
+        images = images.reshape((batch, steps, *images.shape[1:]))
+        return images[0] if single else images
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("num_classes", None)
+        config.update(
+            encoder=self.serialize_network(self.encoder),
+            decoder=self.serialize_network(self.decoder),
+            discriminator=self.serialize_network(self.discriminator),
+            reconstruction_weight=self.reconstruction_weight,
+            kl_weight=self.kl_weight,
+        )
+        return config

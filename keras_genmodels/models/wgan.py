@@ -1,0 +1,146 @@
+"""Wasserstein GANs: `WGAN` (weight clipping) and `WGANGP` (gradient penalty).
+
+Mathematical Details
+
+The critic `f` estimates the Wasserstein-1 distance
+`W(P_r, P_g) = sup_{|f|_L <= 1} E_{P_r}[f(x)] - E_{P_g}[f(x)]` (Arjovsky et al., 2017);
+it takes `critic_steps` updates on `E[f(G(z))] - E[f(x)]` per generator update on
+`-E[f(G(z))]`. `WGAN` keeps `f` Lipschitz by clipping every critic weight to
+`[-clip_value, clip_value]` after each update. `WGANGP` (Gulrajani et al., 2017) adds
+`lambda * E[(|grad f(x_hat)|_2 - 1)^2]` on random interpolates `x_hat` of real and
+generated examples instead. Both report `wasserstein`, the critic's estimate
+`E[f(x)] - E[f(G(z))]` (higher means the critic separates them better).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from keras_genmodels import losses as kgl
+from keras_genmodels.models.gan import GAN
+from keras_genmodels.validation import check_non_negative, check_positive_int
+
+
+class _Wasserstein(GAN):
+    """What the two Wasserstein GANs share: the loss, `critic_steps`, the estimate."""
+
+    def __init__(self, latent_dim: int, critic_steps: int = 5, **kwargs: Any):
+        kwargs.pop("loss", None)
+        kwargs.pop("discriminator_steps", None)
+        critic_steps = check_positive_int(critic_steps, "critic_steps")
+        super().__init__(latent_dim, loss="wasserstein", discriminator_steps=critic_steps,
+                         **kwargs)
+
+    @property
+    def critic_steps(self) -> int:
+        return self.discriminator_steps
+
+    def discriminator_loss(self, real, fake, labels, step):
+        terms = super().discriminator_loss(real, fake, labels, step)
+        terms["wasserstein"] = terms["d_real"] - terms["d_fake"]
+        return terms
+
+    def extra_test_terms(self, d_real, d_fake):
+        return {"wasserstein": tf.reduce_mean(d_real) - tf.reduce_mean(d_fake)}
+
+    def get_config(self):
+        config = super().get_config()
+        config["critic_steps"] = self.critic_steps
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class WGAN(_Wasserstein):
+    """A Wasserstein GAN with weight clipping (Arjovsky et al., 2017).
+
+    Example:
+
+    ```python
+    wgan = kg.WGAN(latent_dim=8, clip_value=0.01)
+    wgan.compile()                      # RMSprop(5e-5) for both networks, as in the paper
+    wgan.fit(x_train, epochs=20, batch_size=64)
+    ```
+
+    Args:
+        latent_dim: size of the latent code.
+        critic_steps: critic updates per generator update, >= 1.
+        clip_value: every critic weight is clipped to `[-clip_value, clip_value]`, > 0.
+        **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
+    """
+
+    def __init__(self, latent_dim: int, critic_steps: int = 5, clip_value: float = 0.01,
+                 **kwargs: Any):
+        self.clip_value = check_non_negative(clip_value, "clip_value")
+        if self.clip_value == 0.0:
+            raise ValueError("`clip_value` must be > 0, got 0.")
+        super().__init__(latent_dim, critic_steps=critic_steps, **kwargs)
+
+    def metric_names(self):
+        return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein")
+
+    def default_optimizers(self):
+        return {"g_optimizer": keras.optimizers.RMSprop(5e-5),
+                "d_optimizer": keras.optimizers.RMSprop(5e-5)}
+
+    def discriminator_update(self, real, labels, step):
+        terms = super().discriminator_update(real, labels, step)
+        for weight in self.optimizer_variables()["d_optimizer"]:
+            weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
+        return terms
+
+    def get_config(self):
+        config = super().get_config()
+        config["clip_value"] = self.clip_value
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class WGANGP(_Wasserstein):
+    """A Wasserstein GAN with gradient penalty (Gulrajani et al., 2017).
+
+    The default critic has no batch normalisation, which the penalty forbids.
+
+    Example:
+
+    ```python
+    gan = kg.WGANGP(latent_dim=64, critic_steps=5, gradient_penalty_weight=10.0)
+    gan.compile()                       # Adam(1e-4, beta_1=0.0, beta_2=0.9), as in the paper
+    gan.fit(x_train, epochs=50, batch_size=64)
+    ```
+
+    Args:
+        latent_dim: size of the latent code.
+        critic_steps: critic updates per generator update, >= 1.
+        gradient_penalty_weight: `lambda`, >= 0.
+        **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
+    """
+
+    def __init__(self, latent_dim: int, critic_steps: int = 5,
+                 gradient_penalty_weight: float = 10.0, **kwargs: Any):
+        self.gradient_penalty_weight = check_non_negative(
+            gradient_penalty_weight, "gradient_penalty_weight")
+        super().__init__(latent_dim, critic_steps=critic_steps, **kwargs)
+
+    def metric_names(self):
+        return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "gradient_penalty")
+
+    def default_optimizers(self):
+        return {"g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+                "d_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)}
+
+    def discriminator_loss(self, real, fake, labels, step):
+        terms = super().discriminator_loss(real, fake, labels, step)
+        penalty = kgl.gradient_penalty(
+            lambda v: self.discriminate(v, labels, training=True), real, fake,
+            seed=self.noise_seed(300 + step))
+        terms["gradient_penalty"] = penalty
+        terms["d_loss"] += self.gradient_penalty_weight * penalty
+        return terms
+
+    def get_config(self):
+        config = super().get_config()
+        config["gradient_penalty_weight"] = self.gradient_penalty_weight
+        return config
