@@ -1,5 +1,20 @@
-"""Keras callbacks that show a generative model's progress in TensorBoard."""
+"""Keras callbacks that show a generative model's progress in TensorBoard.
 
-from keras_genmodels.callbacks.images import ReconstructionGrid, SampleGrid
+One module per kind of picture: `images.py` (samples, reconstructions, and the shared
+`ImageLogger` base), `latent.py` (traversals, interpolations), `projector.py` (the
+embedding projector). All of them work for every model family through its public
+methods, write from the chief worker only and check their arguments when built.
+"""
 
-__all__ = ["ReconstructionGrid", "SampleGrid"]
+from keras_genmodels.callbacks.images import ImageLogger, ReconstructionGrid, SampleGrid
+from keras_genmodels.callbacks.latent import LatentInterpolation, LatentTraversal
+from keras_genmodels.callbacks.projector import EmbeddingProjector
+
+__all__ = [
+    "EmbeddingProjector",
+    "ImageLogger",
+    "LatentInterpolation",
+    "LatentTraversal",
+    "ReconstructionGrid",
+    "SampleGrid",
+]

@@ -6,6 +6,9 @@ model gets one row per class. `ReconstructionGrid` shows reference inputs beside
 reconstructions. Both write a `tf.summary.image` to `log_dir` (TensorBoard's Images tab)
 and optionally PNG files, from the chief worker only.
 
+This module also holds what every picture callback shares (`ImageLogger`, `is_chief`,
+`check_log_dir`); the other pictures live in `latent.py` and `projector.py`.
+
 Example:
 
 ```python
@@ -31,11 +34,17 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels.images import make_grid, save_png
-from keras_genmodels.validation import check_images, check_positive_int
+from keras_genmodels.validation import as_numpy, check_images, check_labels, check_positive_int
+
+__all__ = ["ImageLogger", "ReconstructionGrid", "SampleGrid", "check_log_dir", "is_chief"]
 
 
 def is_chief() -> bool:
-    """Whether this process is the one that writes logs under multi-worker training."""
+    """Whether this process is the one that writes logs under multi-worker training.
+
+    Reads `TF_CONFIG`: without one (single process), or as the `chief`, or as worker 0
+    of a cluster that has no chief, the process writes; every other task does not.
+    """
     config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
     task = config.get("task", {})
     if not task:
@@ -48,23 +57,57 @@ def is_chief() -> bool:
 
 
 def check_log_dir(log_dir: Any, name: str = "log_dir") -> Path:
-    """Returns `log_dir` as a Path after checking it can be created and written."""
+    """Returns `log_dir` as a Path after checking that it can be created and written.
+
+    Nothing is created here: the folder is made by the chief on its first write, so a
+    non-chief worker leaves no trace. The check walks up to the nearest existing folder
+    and requires it to be writable.
+    """
     if not isinstance(log_dir, (str, os.PathLike)):
-        raise TypeError(f"`{name}` must be a path, got {type(log_dir).__name__}.")
+        raise TypeError(f"`{name}` must be a path (str or os.PathLike), got "
+                        f"{type(log_dir).__name__}.")
     path = Path(log_dir)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"`{name}` {str(path)!r} cannot be created: {error}.") from None
-    if not os.access(path, os.W_OK):
-        raise ValueError(f"`{name}` {str(path)!r} is not writable.")
+    if str(log_dir) == "":
+        raise ValueError(f"`{name}` must be a non-empty path.")
+    if path.exists():
+        if not path.is_dir():
+            raise ValueError(f"`{name}` {str(path)!r} exists and is not a folder.")
+        existing = path
+    else:
+        existing = path.absolute().parent
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            raise ValueError(f"`{name}` {str(path)!r} cannot be created: {str(existing)!r} "
+                             "is a file.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"`{name}` {str(path)!r} is not writable ({str(existing)!r} denies "
+                         "write access).")
     return path
 
 
-class ImageLogger(keras.callbacks.Callback):
-    """Base of the image callbacks: a schedule, a summary writer and PNG output.
+def check_model_methods(callback: str, model: Any, methods: tuple[str, ...]) -> None:
+    """Raises `TypeError` when `model` lacks one of the public `methods` a callback uses."""
+    missing = [m for m in methods if not callable(getattr(model, m, None))]
+    if missing:
+        raise TypeError(
+            f"{callback} needs a model with {', '.join(f'`{m}`' for m in missing)}; "
+            f"{type(model).__name__} has none (it cannot {missing[0]}). Use it with a "
+            "model that can, e.g. kg.VAE, kg.ConditionalVAE or kg.VAEGAN."
+        )
 
-    Subclasses implement `make_image() -> np.ndarray` (one `(H, W, C)` grid).
+
+class ImageLogger(keras.callbacks.Callback):
+    """Base of the picture callbacks: a schedule, one summary writer and PNG output.
+
+    Subclasses implement `make_image() -> np.ndarray` (one `(H, W, C)` grid in [0, 1])
+    and may override `check_model(model)`, which runs in `set_model`, i.e. when `fit`
+    starts and before any training step, to refuse models they cannot draw.
+
+    The grid is logged before training (step 0) and after every `every_n_epochs`-th
+    epoch (step = epochs completed); the last epoch is always logged. Only the chief
+    writes (see `is_chief`); one writer is opened on the first write and closed when
+    training ends.
 
     Args:
         log_dir: folder of the TensorBoard event files.
@@ -84,40 +127,98 @@ class ImageLogger(keras.callbacks.Callback):
         self.log_dir = check_log_dir(log_dir)
         self.png_dir = None if png_dir is None else check_log_dir(png_dir, "png_dir")
         self.every_n_epochs = check_positive_int(every_n_epochs, "every_n_epochs")
+        if not isinstance(tag, str) or not tag:
+            raise ValueError(f"`tag` must be a non-empty string, got {tag!r}.")
         self.tag = tag
         self._writer = None
+        self._epochs_done = 0
+        self._last_logged: int | None = None
+
+    def check_model(self, model: Any) -> None:
+        """Raises `TypeError`/`ValueError` if this callback cannot draw `model`."""
+        check_model_methods(type(self).__name__, model, ("sample_latent", "generate_batched"))
+
+    def set_model(self, model):
+        self.check_model(model)
+        super().set_model(model)
 
     def make_image(self) -> np.ndarray:
         raise NotImplementedError
 
     def on_train_begin(self, logs=None):
+        shape = getattr(self.model, "data_shape", None)
+        if shape is not None and len(shape) != 3:
+            raise ValueError(
+                f"{type(self).__name__} draws images, but the model's data has shape "
+                f"{tuple(shape)} per example (images are (H, W, C))."
+            )
+        self._epochs_done = 0
+        self._last_logged = None
         self.log(0)
 
     def on_epoch_end(self, epoch, logs=None):
+        self._epochs_done = epoch + 1
         if (epoch + 1) % self.every_n_epochs == 0:
             self.log(epoch + 1)
 
     def on_train_end(self, logs=None):
+        if self._epochs_done and self._last_logged != self._epochs_done:
+            self.log(self._epochs_done)
+        self.close()
+
+    def close(self) -> None:
+        """Closes the summary writer (a later `log` opens a new one)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
+    @property
+    def writer(self):
+        """The summary writer of `log_dir`, opened on first use (chief only)."""
+        if self._writer is None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            self._writer = tf.summary.create_file_writer(str(self.log_dir))
+        return self._writer
+
     def log(self, step: int) -> None:
-        """Writes the current grid at `step` (epochs completed)."""
+        """Writes the current grid at `step` (epochs completed); a no-op off the chief."""
         if not is_chief():
             return
         image = self.make_image()
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
-        with self._writer.as_default():
+        with self.writer.as_default():
             tf.summary.image(self.tag, image[None], step=step)
         self._writer.flush()
+        self._last_logged = step
         if self.png_dir is not None:
             save_png(image, self.png_dir / f"{self.tag}_epoch{step:04d}.png")
 
 
+def check_model_labels(callback: str, model: Any, labels: Any, name: str, n: int):
+    """Returns int32 labels `(n,)` for a conditional `model` (`None` for others).
+
+    A single integer is repeated `n` times. Raises `ValueError` naming `name` when a
+    conditional model gets none.
+    """
+    if not getattr(model, "conditional", False):
+        return None
+    if labels is None:
+        raise ValueError(
+            f"{callback} needs `{name}` for the conditional {type(model).__name__} "
+            f"({model.num_classes} classes)."
+        )
+    if np.ndim(as_numpy(labels)) == 0:
+        labels = np.full([n], int(as_numpy(labels)))
+    return check_labels(labels, model.num_classes, name, batch_size=n)
+
+
 class SampleGrid(ImageLogger):
     """Logs a grid of samples decoded from a fixed batch of latent codes.
+
+    The codes are drawn once from the model's prior with `seed`, so every epoch decodes
+    the same codes and grids from different epochs can be compared. An unconditional
+    model gives a square-ish grid of `num_samples` images (`ceil(sqrt(n))` per row); a
+    conditional model gives one row per class, each row decoding the same
+    `ceil(num_samples / num_classes)` codes with that class's label.
 
     Example:
 
@@ -127,12 +228,12 @@ class SampleGrid(ImageLogger):
 
     Args:
         log_dir: folder of the TensorBoard event files.
-        num_samples: samples in the grid; for conditional models, samples per class
-            row is `ceil(num_samples / num_classes)`.
-        every_n_epochs: log after every n-th epoch.
-        seed: seed of the fixed latent codes.
+        num_samples: int, samples in the grid; for conditional models, samples per class
+            row is `ceil(num_samples / num_classes)`. Defaults to 64.
+        every_n_epochs: int, log after every n-th epoch. Defaults to 1.
+        seed: int >= 0, seed of the fixed latent codes. Defaults to 0.
         png_dir: optional folder for PNG copies of each grid.
-        tag: the image's name in TensorBoard.
+        tag: the image's name in TensorBoard. Defaults to `"samples"`.
     """
 
     def __init__(
@@ -147,29 +248,56 @@ class SampleGrid(ImageLogger):
         super().__init__(log_dir, tag, every_n_epochs, png_dir)
         self.num_samples = check_positive_int(num_samples, "num_samples")
         self.seed = check_positive_int(seed, "seed", minimum=0)
+        self._codes: tuple[np.ndarray, np.ndarray | None, int] | None = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._codes = None
+
+    def fixed_codes(self) -> tuple[np.ndarray, np.ndarray | None, int]:
+        """The fixed `(z, labels, images_per_row)` decoded at every log (drawn once)."""
+        if self._codes is None:
+            model = self.model
+            if model.conditional:
+                per_class = math.ceil(self.num_samples / model.num_classes)
+                z = np.tile(as_numpy(model.sample_latent(per_class, self.seed)),
+                            (model.num_classes, 1))
+                labels = np.repeat(np.arange(model.num_classes, dtype=np.int32), per_class)
+                self._codes = (z, labels, per_class)
+            else:
+                z = as_numpy(model.sample_latent(self.num_samples, self.seed))
+                self._codes = (z, None, math.ceil(math.sqrt(self.num_samples)))
+        return self._codes
 
     def make_image(self) -> np.ndarray:
-        model = self.model
-        if model.conditional:
-            per_class = math.ceil(self.num_samples / model.num_classes)
-            labels = np.repeat(np.arange(model.num_classes), per_class)
-            z = np.tile(model.sample_latent(per_class, self.seed).numpy(),
-                        (model.num_classes, 1))
-            images = model.generate_batched(z, labels)
-            return make_grid(images, nrow=per_class)
-        return make_grid(model.sample(self.num_samples, seed=self.seed))
+        z, labels, per_row = self.fixed_codes()
+        return make_grid(self.model.generate_batched(z, labels), nrow=per_row)
 
 
 class ReconstructionGrid(ImageLogger):
     """Logs reference inputs beside their reconstructions (pairs of columns).
 
+    Each reference image is followed by `model.reconstruct` of it, pairs laid out
+    `max(1, int(sqrt(n)))` per row. Only models that can reconstruct (VAE,
+    ConditionalVAE, VAEGAN, ...) are accepted: since the model is not known when the
+    callback is built, a model without `reconstruct` (a GAN) raises `TypeError` when
+    `fit` starts, before any training step.
+
+    Example:
+
+    ```python
+    vae.fit(x_train, epochs=10,
+            callbacks=[kg.callbacks.ReconstructionGrid("runs/vae", x_test[:16])])
+    ```
+
     Args:
         log_dir: folder of the TensorBoard event files.
-        x_ref: reference images `(n, H, W, C)` in [0, 1].
-        labels: their labels, for conditional models.
-        every_n_epochs: log after every n-th epoch.
+        x_ref: reference images `(n, H, W, C)`, float in [0, 1].
+        labels: their class labels `(n,)` (or one int for all), required by conditional
+            models and ignored by others.
+        every_n_epochs: int, log after every n-th epoch. Defaults to 1.
         png_dir: optional folder for PNG copies of each grid.
-        tag: the image's name in TensorBoard.
+        tag: the image's name in TensorBoard. Defaults to `"reconstructions"`.
     """
 
     def __init__(
@@ -183,18 +311,21 @@ class ReconstructionGrid(ImageLogger):
     ):
         super().__init__(log_dir, tag, every_n_epochs, png_dir)
         self.x_ref = check_images(x_ref, "x_ref", min_rank=4, max_rank=4)
+        if labels is not None and np.ndim(as_numpy(labels)) > 0 and (
+            len(as_numpy(labels)) != len(self.x_ref)
+        ):
+            raise ValueError(f"`labels` has {len(as_numpy(labels))} entries for "
+                             f"{len(self.x_ref)} images in `x_ref`.")
         self.labels = labels
+        self._labels = None
 
-    def set_model(self, model):
-        if not hasattr(model, "reconstruct"):
-            raise TypeError(
-                f"ReconstructionGrid needs a model with `reconstruct`; "
-                f"{type(model).__name__} has none."
-            )
-        super().set_model(model)
+    def check_model(self, model: Any) -> None:
+        check_model_methods("ReconstructionGrid", model, ("reconstruct",))
+        self._labels = check_model_labels("ReconstructionGrid", model, self.labels, "labels",
+                                          len(self.x_ref))
 
     def make_image(self) -> np.ndarray:
-        reconstructions = self.model.reconstruct(self.x_ref, self.labels)
+        reconstructions = self.model.reconstruct(self.x_ref, self._labels)
         pairs = np.stack([self.x_ref, reconstructions], axis=1).reshape(
             (-1, *self.x_ref.shape[1:])
         )
