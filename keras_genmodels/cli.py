@@ -111,22 +111,39 @@ def run(
     options = dict(latent_dim=latent_dim, likelihood=likelihood, beta=beta, seed=seed)
     if model_name == "cvae":
         model = kg.ConditionalVAE(num_classes=int(y_train.max()) + 1, **options)
-        fit_args, val_data, labels_ref = (x_train, y_train), (x_test, y_test), y_test[:16]
+        fit_args, val_data = (x_train, y_train), (x_test, y_test)
     else:
         model = kg.VAE(**options)
-        fit_args, val_data, labels_ref = (x_train,), (x_test,), None
+        fit_args, val_data = (x_train,), (x_test,)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     callbacks = [keras.callbacks.TensorBoard(str(log_dir))]
     if is_image:
-        png_dir = log_dir / "png"
-        callbacks += [
-            kg.callbacks.SampleGrid(log_dir / "images", num_samples=64, png_dir=png_dir),
-            kg.callbacks.ReconstructionGrid(log_dir / "images", x_test[:16], labels=labels_ref,
-                                            png_dir=png_dir),
-        ]
+        callbacks += image_callbacks(log_dir, x_test, y_test, model.conditional)
     model.fit(*fit_args, epochs=epochs, batch_size=batch_size, validation_data=val_data,
               callbacks=callbacks, verbose=2 if not sys.stdout.isatty() else "auto")
     return model
+
+
+def image_callbacks(log_dir: Path, x_test, y_test, conditional: bool) -> list:
+    """Samples, reconstructions, latent traversals and interpolations every epoch, and
+    the embedding projector at the end: TensorBoard's Images and Projector tabs."""
+    import keras_genmodels as kg
+
+    images_dir, png_dir = log_dir / "images", log_dir / "png"
+    labels = y_test[:16] if conditional else None
+    pair_labels = y_test[:4] if conditional else None
+    return [
+        kg.callbacks.SampleGrid(images_dir, num_samples=64, png_dir=png_dir),
+        kg.callbacks.ReconstructionGrid(images_dir, x_test[:16], labels=labels,
+                                        png_dir=png_dir),
+        kg.callbacks.LatentTraversal(images_dir, x_ref=x_test[:256],
+                                     label=int(y_test[0]) if conditional else None,
+                                     png_dir=png_dir),
+        kg.callbacks.LatentInterpolation(images_dir, (x_test[:4], x_test[4:8]),
+                                         labels=pair_labels, png_dir=png_dir),
+        kg.callbacks.EmbeddingProjector(log_dir / "projector", x_test[:500],
+                                        labels=y_test[:500]),
+    ]
 
 
 def _finish(model, log_dir: Path, started: float) -> None:

@@ -24,7 +24,9 @@ def test_train_writes_logs_pngs_and_a_loadable_model(tmp_path, mnist10k_path, ca
     assert list((log_dir / "train").glob("events.out.tfevents.*"))
     assert list((log_dir / "images").glob("events.out.tfevents.*"))
     assert (log_dir / "png" / "samples_epoch0001.png").exists()
-    assert (log_dir / "png" / "reconstructions_epoch0001.png").exists()
+    for picture in ("reconstructions", "latent_traversal", "latent_interpolation"):
+        assert (log_dir / "png" / f"{picture}_epoch0001.png").exists(), picture
+    assert (log_dir / "projector" / "projector_config.pbtxt").exists()
     model = keras.models.load_model(log_dir / "model.keras")
     assert model.latent_dim == 2 and model.data_shape == (28, 28, 1)
 
