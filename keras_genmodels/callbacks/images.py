@@ -336,7 +336,7 @@ class ReconstructionGrid(ImageLogger):
         self._labels = None
 
     def check_model(self, model: Any) -> None:
-        check_model_methods("ReconstructionGrid", model, ("reconstruct",))
+        check_model_methods("ReconstructionGrid", model, ("encode", "reconstruct"))
         self._labels = check_model_labels("ReconstructionGrid", model, self.labels, "labels",
                                           len(self.x_ref))
 

@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
+from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.validation import (
     as_numpy,
     check_images,
@@ -333,6 +334,65 @@ class GenerativeModel(keras.Model):
             batch_labels = None if labels is None else labels[start : start + batch_size]
             outputs.append(self.generate(z[start : start + batch_size], batch_labels))
         return np.concatenate([np.asarray(o, np.float32) for o in outputs], axis=0)
+
+    def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
+        """Decodes the posterior means of `x`: float32, same shape as `x`.
+
+        Only models with an encoder (`encode`) can reconstruct; others raise `TypeError`.
+        """
+        z = self._encoder_of("reconstruct")(x, labels).mean()
+        labels = None if labels is None else as_numpy(labels)
+        return self.generate_batched(z, self._check_sample_labels(labels, int(z.shape[0])),
+                                     batch_size)
+
+    def interpolate(
+        self, x_a: Any, x_b: Any, steps: int = 8, method: str = "linear", labels: Any = None
+    ) -> np.ndarray:
+        """Decodes a path between the posterior means of `x_a` and `x_b`.
+
+        Args:
+            x_a: one example or a batch.
+            x_b: the same shape as `x_a`.
+            steps: points on each path, both ends included (>= 2).
+            method: `"linear"` or `"slerp"`.
+            labels: labels of the pairs (conditional models).
+
+        Only models with an encoder (`encode`) can interpolate between data; others raise
+        `TypeError` (interpolate their codes with `interpolate_latents` and `generate`).
+
+        Returns:
+            `(steps, *data_shape)` for single examples, `(batch, steps, *data_shape)` for
+            batches.
+        """
+        encode = self._encoder_of("interpolate")
+        self._require_built("interpolate")
+        single = np.ndim(as_numpy(x_a)) == len(self.data_shape)
+        x_a, x_b = (as_numpy(v)[None] if single else v for v in (x_a, x_b))
+        if labels is not None and np.ndim(as_numpy(labels)) == 0:
+            labels = np.full([len(x_a)], int(as_numpy(labels)))
+        z_a = encode(x_a, labels).mean()
+        z_b = encode(x_b, labels).mean()
+        path = interpolate_latents(z_a, z_b, steps, method)
+        batch = path.shape[0]
+        path_labels = None if labels is None else np.repeat(as_numpy(labels), steps)
+        path_labels = self._check_sample_labels(path_labels, batch * steps)
+        images = self.generate_batched(path.reshape(batch * steps, -1), path_labels)
+        images = images.reshape((batch, steps, *images.shape[1:]))
+        return images[0] if single else images
+
+    def _encoder_of(self, method: str):
+        encode = getattr(self, "encode", None)
+        if encode is None:
+            raise TypeError(
+                f"{type(self).__name__} has no encoder, so it cannot `{method}()` data; "
+                "use a VAE-family model."
+            )
+        return encode
+
+    @property
+    def images(self) -> bool:
+        """Whether the model's data are images (rank 3 per example)."""
+        return self.data_shape is not None and len(self.data_shape) == 3
 
     def _check_sample_labels(self, labels: Any, n: int) -> np.ndarray | None:
         if not self.conditional:

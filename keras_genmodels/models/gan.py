@@ -163,10 +163,6 @@ class GAN(GenerativeModel):
     def requires_unit_interval(self) -> bool:
         return False  # images (rank 4) are always checked; vectors may take any value
 
-    @property
-    def images(self) -> bool:
-        return self.data_shape is not None and len(self.data_shape) == 3
-
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
         label_inputs = (self.num_classes or 0) if not self.projection_discriminator else 0
         if self.generator is None or self.discriminator is None:

@@ -28,7 +28,6 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
-from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.networks import default_vae_networks
 from keras_genmodels.validation import as_numpy, check_non_negative
@@ -222,43 +221,6 @@ class VAE(GenerativeModel):
 
     def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
         return self.likelihood.mean(self.decoder_params(z, self._label_tensor(labels)))
-
-    def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
-        """Decodes the posterior means of `x`: float32, same shape as `x`."""
-        z = self.encode(x, labels).mean()
-        labels = None if labels is None else as_numpy(labels)
-        return self.generate_batched(z, self._check_sample_labels(labels, int(z.shape[0])),
-                                     batch_size)
-
-    def interpolate(
-        self, x_a: Any, x_b: Any, steps: int = 8, method: str = "linear", labels: Any = None
-    ) -> np.ndarray:
-        """Decodes a path between the posterior means of `x_a` and `x_b`.
-
-        Args:
-            x_a: one example or a batch.
-            x_b: the same shape as `x_a`.
-            steps: points on each path, both ends included (>= 2).
-            method: `"linear"` or `"slerp"`.
-            labels: labels of the pairs (conditional models).
-
-        Returns:
-            `(steps, *data_shape)` for single examples, `(batch, steps, *data_shape)` for
-            batches.
-        """
-        single = np.ndim(as_numpy(x_a)) == len(self.data_shape or ())
-        x_a, x_b = (as_numpy(v)[None] if single else v for v in (x_a, x_b))
-        if labels is not None and np.ndim(as_numpy(labels)) == 0:
-            labels = np.full([len(x_a)], int(as_numpy(labels)))
-        z_a = self.encode(x_a, labels).mean()
-        z_b = self.encode(x_b, labels).mean()
-        path = interpolate_latents(z_a, z_b, steps, method)
-        batch = path.shape[0]
-        path_labels = None if labels is None else np.repeat(as_numpy(labels), steps)
-        path_labels = self._check_sample_labels(path_labels, batch * steps)
-        images = self.generate_batched(path.reshape(batch * steps, -1), path_labels)
-        images = images.reshape((batch, steps, *images.shape[1:]))
-        return images[0] if single else images
 
     def _check_latent(self, z: Any) -> tf.Tensor:
         z = as_numpy(z).astype(np.float32)

@@ -36,12 +36,10 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
 from keras_genmodels import losses as kgl
-from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.networks import (
     build_conv_encoder,
@@ -51,7 +49,7 @@ from keras_genmodels.networks import (
     build_mlp_discriminator,
     build_mlp_generator,
 )
-from keras_genmodels.validation import as_numpy, check_non_negative
+from keras_genmodels.validation import check_non_negative
 
 #: The loss each optimizer slot minimises, over the variables of its own network.
 _SLOT_LOSSES = {"decoder_optimizer": "g_loss", "encoder_optimizer": "encoder_loss",
@@ -179,10 +177,6 @@ class VAEGAN(GenerativeModel):
     def requires_unit_interval(self) -> bool:
         return False  # images (rank 4) are always checked; vectors may take any value
 
-    @property
-    def images(self) -> bool:
-        return self.data_shape is not None and len(self.data_shape) == 3
-
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
         images = len(data_shape) == 3
         if self.encoder is None:
@@ -307,37 +301,6 @@ class VAEGAN(GenerativeModel):
         self._require_built("encode")
         x, _ = self.check_data(x)
         return self.posterior(self.to_internal(tf.constant(x)))
-
-    def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
-        """Decodes the posterior means of `x`: float32, same shape as `x`, in [0, 1] for
-        images."""
-        return self.generate_batched(self.encode(x).mean(), None, batch_size)
-
-    def interpolate(
-        self, x_a: Any, x_b: Any, steps: int = 8, method: str = "linear", labels: Any = None
-    ) -> np.ndarray:
-        """Decodes a path between the posterior means of `x_a` and `x_b`.
-
-        Args:
-            x_a: one example or a batch.
-            x_b: the same shape as `x_a`.
-            steps: points on each path, both ends included (>= 2).
-            method: `"linear"` or `"slerp"`.
-            labels: ignored (the model is unconditional).
-
-        Returns:
-            `(steps, *data_shape)` for single examples, `(batch, steps, *data_shape)` for
-            batches.
-        """
-        self._require_built("interpolate")
-        single = np.ndim(as_numpy(x_a)) == len(self.data_shape)
-        x_a, x_b = (as_numpy(v)[None] if single else v for v in (x_a, x_b))
-        path = interpolate_latents(self.encode(x_a).mean(), self.encode(x_b).mean(), steps,
-                                   method)
-        batch = path.shape[0]
-        images = self.generate_batched(path.reshape(batch * steps, -1))
-        images = images.reshape((batch, steps, *images.shape[1:]))
-        return images[0] if single else images
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:

@@ -85,7 +85,7 @@ def test_reconstruction_grid_on_a_gan_raises_when_fit_starts(tmp_path, callback_
     gan = callback_helpers.tiny_gan()
     x = callback_helpers.images(8)
     callback = kg.callbacks.ReconstructionGrid(tmp_path / "logs", x[:4])
-    with pytest.raises(TypeError, match="ReconstructionGrid needs a model with `reconstruct`"):
+    with pytest.raises(TypeError, match="ReconstructionGrid needs a model with `encode`"):
         gan.fit(x, epochs=1, batch_size=8, verbose=0, callbacks=[callback])
     assert gan.optimizer.iterations.numpy() == 0
     assert not (tmp_path / "logs").exists()

@@ -217,3 +217,12 @@ class TestBadInput:
             gan.fit(np.full((8, 28, 28, 1), -1.0, "float32"), epochs=1, verbose=0)
         with pytest.raises(ValueError, match="data_shape"):
             gan.fit(np.zeros((8, 30, 30, 1), "float32"), epochs=1, verbose=0)
+
+
+def test_models_without_encoder_refuse_to_reconstruct():
+    gan = kg.GAN(2, data_shape=(28, 28, 1))
+    x = np.zeros((2, 28, 28, 1), "float32")
+    with pytest.raises(TypeError, match="no encoder.*reconstruct"):
+        gan.reconstruct(x)
+    with pytest.raises(TypeError, match="no encoder.*interpolate"):
+        gan.interpolate(x[0], x[1])
