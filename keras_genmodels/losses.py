@@ -383,9 +383,10 @@ def gradient_penalty(
     critic: Callable[..., Any],
     real: TensorLike,
     fake: TensorLike,
-    seed: TensorLike,
+    seed: TensorLike | None = None,
     target_norm: float = 1.0,
     training: bool = True,
+    epsilon: TensorLike | None = None,
 ) -> tf.Tensor:
     """The WGAN-GP gradient penalty: pushes the critic's gradient norm towards 1.
 
@@ -428,6 +429,8 @@ def gradient_penalty(
             the step (and replica) so that resumed runs repeat exactly.
         target_norm: the gradient norm `k` the penalty pulls towards. Default 1.
         training: passed to a Keras `critic`. Default True.
+        epsilon: the interpolation weights `(batch,)` in [0, 1], drawn by the caller
+            (e.g. one slice of a global draw per replica); given, `seed` is not used.
 
     Returns:
         A float32 scalar.
@@ -436,7 +439,12 @@ def gradient_penalty(
     _check_same_shape(real, fake)
     shape = tf.shape(real)
     eps_shape = tf.concat([shape[:1], tf.ones_like(shape[1:])], axis=0)
-    eps = tf.random.stateless_uniform(eps_shape, seed=seed, dtype=tf.float32)
+    if epsilon is not None:
+        eps = tf.reshape(_float32(epsilon), eps_shape)
+    elif seed is not None:
+        eps = tf.random.stateless_uniform(eps_shape, seed=seed, dtype=tf.float32)
+    else:
+        raise ValueError("`gradient_penalty` needs `seed` or `epsilon`.")
     interpolates = eps * real + (1.0 - eps) * fake
     with tf.GradientTape() as tape:
         tape.watch(interpolates)

@@ -271,8 +271,10 @@ class GenerativeModel(keras.Model):
         return optimizer.scale_loss(self.scale_for_replicas(loss))
 
     def noise_seed(self, salt: int = 0, step: Any = None) -> tf.Tensor:
-        """Returns a stateless-RNG seed (int32, shape `[2]`, as TFP wants) for this step
-        and replica.
+        """Returns a stateless-RNG seed (int32, shape `[2]`, as TFP wants) for this step.
+
+        The seed is the same on every replica; `replica_noise` gives each replica its own
+        slice of one global draw.
 
         Args:
             salt: distinguishes independent draws within one step.
@@ -282,10 +284,43 @@ class GenerativeModel(keras.Model):
             step = self.optimizer.iterations if self.optimizer is not None else 0
         seed = tf.constant([self.seed, salt], tf.int64)
         seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(step, tf.int64))
-        context = tf.distribute.get_replica_context()
-        replica = context.replica_id_in_sync_group if context is not None else 0
-        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
         return tf.cast(seed, tf.int32)
+
+    def replica_noise(self, sampler: Any, batch_size: Any, salt: int) -> tf.Tensor:
+        """Draws `sampler(n, seed)` noise for this replica's `batch_size` examples.
+
+        Under a strategy with N replicas every replica draws the noise of the global
+        batch from the same seed and keeps its own slice, so replicas get different noise
+        and N replicas train exactly like one device on the same global batch.
+
+        Example:
+
+        ```python
+        eps = self.replica_noise(
+            lambda n, seed: tf.random.stateless_normal([n, 8], seed), batch_size, salt=0)
+        ```
+        """
+        seed = self.noise_seed(salt)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas == 1:
+            return sampler(batch_size, seed)
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        noise = sampler(batch_size * replicas, seed)
+        return noise[replica * batch_size : (replica + 1) * batch_size]
+
+    def posterior_sample(self, posterior: Any, salt: int) -> tf.Tensor:
+        """A reparameterised sample `mu + sigma * eps` of a diagonal-Gaussian posterior,
+        with `eps` from `replica_noise`."""
+        loc = posterior.mean()
+        eps = self.replica_noise(
+            lambda n, seed: tf.random.stateless_normal([n, self.latent_dim], seed),
+            tf.shape(loc)[0], salt)
+        return loc + posterior.stddev() * eps
+
+    def prior_sample(self, batch_size: Any, salt: int) -> tf.Tensor:
+        """Codes from the prior for this replica's `batch_size` examples (float32)."""
+        return tf.cast(self.replica_noise(
+            lambda n, seed: self.prior.sample(n, seed=seed), batch_size, salt), tf.float32)
 
     def one_hot(self, labels: tf.Tensor) -> tf.Tensor:
         """One-hot float encoding of integer labels `(batch,)` for conditional networks."""

@@ -231,13 +231,16 @@ class GAN(GenerativeModel):
         return self.to_public(generator(self.generator_inputs(z, labels), training=False))
 
     def draw_latent(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
-        return tf.cast(self.prior.sample(batch_size, seed=self.noise_seed(salt)), tf.float32)
+        return self.prior_sample(batch_size, salt)
 
     def add_instance_noise(self, x: tf.Tensor, salt: int) -> tf.Tensor:
         if self.instance_noise == 0.0:
             return x
-        return x + self.instance_noise * tf.random.stateless_normal(
-            tf.shape(x), self.noise_seed(salt), dtype=x.dtype)
+        shape = tf.shape(x)
+        noise = self.replica_noise(
+            lambda n, seed: tf.random.stateless_normal(tf.concat([[n], shape[1:]], 0), seed,
+                                                       dtype=x.dtype), shape[0], salt)
+        return x + self.instance_noise * noise
 
     # --------------------------------------------------------------- training
     def unpack_batch(self, data: Any) -> tuple[tf.Tensor, tf.Tensor | None]:

@@ -162,11 +162,11 @@ class VAE(GenerativeModel):
         return self.beta * tf.minimum(1.0, step / float(self.kl_warmup_steps))
 
     def compute_elbo_terms(
-        self, x: tf.Tensor, labels: tf.Tensor | None, seed: tf.Tensor, training: bool
+        self, x: tf.Tensor, labels: tf.Tensor | None, salt: int, training: bool
     ) -> dict[str, tf.Tensor]:
         """Returns `loss`, `reconstruction`, `kl` and `elbo` for a batch (batch means)."""
         posterior = self.posterior(x, labels, training)
-        z = posterior.sample(seed=seed)
+        z = self.posterior_sample(posterior, salt)
         params = self.decoder_params(z, labels, training)
         reconstruction = -tf.reduce_mean(self.likelihood.log_prob(params, x))
         kl = tf.reduce_mean(kgd.kl_divergence(posterior, self.prior, z))
@@ -190,7 +190,7 @@ class VAE(GenerativeModel):
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         x, labels = self.unpack_batch(data)
         with tf.GradientTape() as tape:
-            terms = self.compute_elbo_terms(x, labels, self.noise_seed(), training=True)
+            terms = self.compute_elbo_terms(x, labels, salt=0, training=True)
             loss = self.scaled_loss(self.optimizer, terms["loss"])
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
@@ -198,7 +198,7 @@ class VAE(GenerativeModel):
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         x, labels = self.unpack_batch(data)
-        return self.update_metrics(self.compute_elbo_terms(x, labels, self.noise_seed(1), False))
+        return self.update_metrics(self.compute_elbo_terms(x, labels, salt=1, training=False))
 
     def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         for metric in self.metrics:

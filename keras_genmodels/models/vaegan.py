@@ -232,9 +232,8 @@ class VAEGAN(GenerativeModel):
     def compute_terms(self, x: tf.Tensor, salt: int, training: bool) -> dict[str, tf.Tensor]:
         """Every loss of the module docstring for a batch `x` in the internal range."""
         posterior = self.posterior(x, training)
-        z = posterior.sample(seed=self.noise_seed(salt))
-        z_p = tf.cast(self.prior.sample(tf.shape(x)[0], seed=self.noise_seed(salt + 1)),
-                      z.dtype)
+        z = self.posterior_sample(posterior, salt)
+        z_p = tf.cast(self.prior_sample(tf.shape(x)[0], salt + 1), z.dtype)
         # one decoder pass and one discriminator pass over the stacked batches
         x_tilde, x_p = tf.split(self.decoder(tf.concat([z, z_p], 0), training=training), 2)
         logits, features = self.discriminate(

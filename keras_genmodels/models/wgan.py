@@ -133,9 +133,11 @@ class WGANGP(_Wasserstein):
 
     def discriminator_loss(self, real, fake, labels, step):
         terms = super().discriminator_loss(real, fake, labels, step)
+        epsilon = self.replica_noise(
+            lambda n, seed: tf.random.stateless_uniform([n], seed), tf.shape(real)[0],
+            300 + step)
         penalty = kgl.gradient_penalty(
-            lambda v: self.discriminate(v, labels, training=True), real, fake,
-            seed=self.noise_seed(300 + step))
+            lambda v: self.discriminate(v, labels, training=True), real, fake, epsilon=epsilon)
         terms["gradient_penalty"] = penalty
         terms["d_loss"] += self.gradient_penalty_weight * penalty
         return terms
