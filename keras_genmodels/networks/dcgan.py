@@ -85,7 +85,7 @@ def build_dcgan_generator(
     base = bottleneck_size(height)
     inputs = keras.Input(shape=(latent_dim,), name="latent")
     x = layers.Dense(base * base * levels[0], use_bias=False, name="project")(inputs)
-    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.BatchNormalization(synchronized=True, name="project_bn")(x)
     x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((base, base, levels[0]), name="reshape")(x)
     for i, level_filters in enumerate(levels):
@@ -97,7 +97,7 @@ def build_dcgan_generator(
             use_bias=False,
             name=f"conv_transpose_{i + 1}",
         )(x)
-        x = layers.BatchNormalization(name=f"bn_{i + 1}")(x)
+        x = layers.BatchNormalization(synchronized=True, name=f"bn_{i + 1}")(x)
         x = layers.ReLU(name=f"relu_{i + 1}")(x)
     outputs = layers.Conv2D(
         channels,

@@ -22,6 +22,8 @@ import keras_genmodels as kg  # noqa: E402
 from keras_genmodels.networks import (  # noqa: E402
     build_conv_decoder,
     build_conv_encoder,
+    build_dcgan_discriminator,
+    build_dcgan_generator,
     build_mlp,
     build_mlp_discriminator,
     build_mlp_generator,
@@ -51,6 +53,12 @@ def gan(kind, conditional=False):
     return getattr(kg, kind)(4, **options)
 
 
+def dcgan():
+    generator = build_dcgan_generator(4, (28, 28, 1), filters=(8, 4))
+    discriminator = build_dcgan_discriminator((28, 28, 1), filters=(4, 8))
+    return kg.GAN(4, generator=generator, discriminator=discriminator, seed=1)
+
+
 def vaegan():
     return kg.VAEGAN(
         2,
@@ -65,6 +73,7 @@ MODELS = {
     "VAE": (lambda: vae(), (IMAGES,)),
     "ConditionalVAE": (lambda: vae(True), (IMAGES, LABELS)),
     "GAN": (lambda: gan("GAN"), (POINTS,)),
+    "DCGAN": (dcgan, (IMAGES,)),
     "ConditionalGAN": (lambda: gan("ConditionalGAN", True), (POINTS, LABELS)),
     "WGAN": (lambda: gan("WGAN"), (POINTS,)),
     "WGANGP": (lambda: gan("WGANGP"), (POINTS,)),

@@ -28,7 +28,9 @@ def gaps():
 
 
 @pytest.mark.parametrize(
-    "model", ["VAE", "ConditionalVAE", "GAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN"])
+    "model",
+    ["VAE", "ConditionalVAE", "GAN", "DCGAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN"],
+)
 def test_two_replicas_match_one_device(gaps, model):
     assert gaps[model]["moved"] > 1e-3  # the steps really changed the weights
     assert gaps[model]["gap"] < 1e-5, gaps[model]
