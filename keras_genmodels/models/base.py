@@ -328,7 +328,14 @@ class GenerativeModel(keras.Model):
         return tf.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
 
     def result_dict(self) -> dict[str, tf.Tensor]:
-        return {m.name: m.result() for m in self.metrics}
+        """The step's logs: every metric's current result."""
+        results = {m.name: m.result() for m in self.metrics}
+        if _in_multi_worker_mode(tf.distribute.get_strategy()):
+            # Keras 3 reduces per-replica logs under MultiWorkerMirroredStrategy with
+            # strategy.reduce("MEAN", v, axis=0), which fails on scalars
+            # (tensorflow/tensorflow#72388): give each a length-1 axis to reduce over.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     # --------------------------------------------------------------- public sampling
     def sample_latent(self, n: int, seed: int | None = None) -> tf.Tensor:
@@ -462,6 +469,13 @@ class GenerativeModel(keras.Model):
     @staticmethod
     def deserialize_network(config: dict[str, Any] | None) -> keras.Model | None:
         return None if config is None else keras.saving.deserialize_keras_object(config)
+
+
+def _in_multi_worker_mode(strategy: Any) -> bool:
+    """Keras' own test for its multi-worker reduction path (trainer.py)."""
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    )
 
 
 def _is_nested(shape: Any) -> bool:
