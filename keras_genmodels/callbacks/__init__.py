@@ -6,6 +6,7 @@ embedding projector). All of them work for every model family through its public
 methods, write from the chief worker only and check their arguments when built.
 """
 
+from keras_genmodels.callbacks.guard import NaNGuard
 from keras_genmodels.callbacks.images import ImageLogger, ReconstructionGrid, SampleGrid
 from keras_genmodels.callbacks.latent import LatentInterpolation, LatentTraversal
 from keras_genmodels.callbacks.projector import EmbeddingProjector
@@ -15,6 +16,7 @@ __all__ = [
     "ImageLogger",
     "LatentInterpolation",
     "LatentTraversal",
+    "NaNGuard",
     "ReconstructionGrid",
     "SampleGrid",
 ]
