@@ -275,18 +275,19 @@ def paired_step_times(models: dict, batches: dict, reps: int):
     return {name: float(np.median(t)) for name, t in times.items()}, ratio
 
 
+def dcgan_networks(data_shape, latent_dim, seed):
+    """(generator, discriminator) seeded with `seed`: two calls give identical weights."""
+    keras.utils.set_random_seed(seed)
+    # The arguments default_gan_networks passes for unconditional images.
+    return (
+        build_dcgan_generator(latent_dim, data_shape),
+        build_dcgan_discriminator(data_shape, spectral_normalization=False),
+    )
+
+
 def same_networks(data_shape, latent_dim, seed):
     """Two copies of (generator, discriminator) with identical initial weights."""
-    pairs = []
-    for _ in range(2):
-        keras.utils.set_random_seed(seed)
-        # The arguments default_gan_networks passes for unconditional images.
-        pairs.append(
-            (
-                build_dcgan_generator(latent_dim, data_shape),
-                build_dcgan_discriminator(data_shape, spectral_normalization=False),
-            )
-        )
+    pairs = [dcgan_networks(data_shape, latent_dim, seed) for _ in range(2)]
     (g1, d1), (g2, d2) = pairs
     for a, b in zip(g1.weights + d1.weights, g2.weights + d2.weights, strict=True):
         if a.shape != b.shape or not np.array_equal(a.numpy(), b.numpy()):
@@ -294,48 +295,80 @@ def same_networks(data_shape, latent_dim, seed):
     return pairs
 
 
-def build_pair(family: str, args, data_shape, jit):
-    (g1, d1), (g2, d2) = same_networks(data_shape, args.latent_dim, args.seed)
+def build_gan(
+    family: str,
+    implementation: str,
+    generator: keras.Model,
+    discriminator: keras.Model,
+    latent_dim: int,
+    seed: int,
+    jit,
+    critic_steps: int = 3,
+    gp_weight: float = 10.0,
+) -> keras.Model:
+    """One compiled model of a pair: `family` "gan" or "wgan_gp", `implementation` "ours"
+    or "plain", around the given networks (also used by `run_all.py`)."""
     if family == "gan":
-        ours = GAN(latent_dim=args.latent_dim, generator=g1, discriminator=d1, seed=args.seed)
-        ours.compile(jit_compile=jit)  # defaults: Adam(2e-4, beta_1=0.5) for G and D
-        plain = PlainGAN(discriminator=d2, generator=g2, latent_dim=args.latent_dim, seed=args.seed)
+        if implementation == "ours":
+            ours = GAN(
+                latent_dim=latent_dim, generator=generator, discriminator=discriminator, seed=seed
+            )
+            ours.compile(jit_compile=jit)  # defaults: Adam(2e-4, beta_1=0.5) for G and D
+            return ours
+        plain = PlainGAN(
+            discriminator=discriminator, generator=generator, latent_dim=latent_dim, seed=seed
+        )
         plain.compile(
             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
             loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
             jit_compile=jit,
         )
-        steps = 1
-    else:
+        return plain
+    if implementation == "ours":
         ours = WGANGP(
-            latent_dim=args.latent_dim,
-            critic_steps=args.critic_steps,
-            gradient_penalty_weight=args.gp_weight,
-            generator=g1,
-            discriminator=d1,
-            seed=args.seed,
+            latent_dim=latent_dim,
+            critic_steps=critic_steps,
+            gradient_penalty_weight=gp_weight,
+            generator=generator,
+            discriminator=discriminator,
+            seed=seed,
         )
         ours.compile(
             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),
             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),
             jit_compile=jit,
         )
-        plain = PlainWGAN(
-            discriminator=d2,
-            generator=g2,
-            latent_dim=args.latent_dim,
-            discriminator_extra_steps=args.critic_steps,
-            gp_weight=args.gp_weight,
-        )
-        plain.compile(
-            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),
-            g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),
-            d_loss_fn=discriminator_loss,
-            g_loss_fn=generator_loss,
-            jit_compile=jit,
-        )
-        steps = args.critic_steps
+        return ours
+    plain = PlainWGAN(
+        discriminator=discriminator,
+        generator=generator,
+        latent_dim=latent_dim,
+        discriminator_extra_steps=critic_steps,
+        gp_weight=gp_weight,
+    )
+    plain.compile(
+        d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),
+        d_loss_fn=discriminator_loss,
+        g_loss_fn=generator_loss,
+        jit_compile=jit,
+    )
+    return plain
+
+
+def build_pair(family: str, args, data_shape, jit):
+    (g1, d1), (g2, d2) = same_networks(data_shape, args.latent_dim, args.seed)
+    options = dict(
+        latent_dim=args.latent_dim,
+        seed=args.seed,
+        jit=jit,
+        critic_steps=args.critic_steps,
+        gp_weight=args.gp_weight,
+    )
+    ours = build_gan(family, "ours", g1, d1, **options)
+    plain = build_gan(family, "plain", g2, d2, **options)
+    steps = 1 if family == "gan" else args.critic_steps
     return {"ours": ours, "plain": plain}, steps
 
 

@@ -157,6 +157,18 @@ def plain_iwae_nll(
     return float(np.concatenate(per_example).mean())
 
 
+def build_vae(implementation: str, data_shape, latent_dim: int, seed: int) -> keras.Model:
+    """`kg.VAE` ("ours") or `PlainVAE` ("plain"), networks seeded with `seed` so that two
+    calls give identical initial weights (also used by `run_all.py`)."""
+    keras.utils.set_random_seed(seed)
+    if implementation == "ours":
+        return kg.VAE(latent_dim, likelihood="bernoulli", seed=seed, data_shape=data_shape)
+    # The arguments default_vae_networks passes for images (params_per_dim=1, unconditional).
+    encoder = build_conv_encoder(data_shape, 2 * latent_dim)
+    decoder = build_conv_decoder(latent_dim, data_shape)
+    return PlainVAE(build_plain_encoder(encoder, latent_dim, seed), decoder)
+
+
 # -------------------------------------------------------------------------- harness
 class EpochTimer(keras.callbacks.Callback):
     def __init__(self):
@@ -233,16 +245,10 @@ def main(argv=None) -> dict:
     latent = args.latent_dim
     jit = parse_jit(args.jit_compile)
 
-    # Same initial weights: reseed before building each pair of networks.
-    keras.utils.set_random_seed(args.seed)
-    ours = kg.VAE(latent, likelihood="bernoulli", seed=args.seed, data_shape=data_shape)
-    keras.utils.set_random_seed(args.seed)
-    # The arguments default_vae_networks passes for images (params_per_dim=1, unconditional).
-    encoder = build_conv_encoder(data_shape, 2 * latent)
-    decoder = build_conv_decoder(latent, data_shape)
-    plain = PlainVAE(build_plain_encoder(encoder, latent, args.seed), decoder)
+    ours = build_vae("ours", data_shape, latent, args.seed)
+    plain = build_vae("plain", data_shape, latent, args.seed)
     ours_weights = ours.encoder.weights + ours.decoder.weights
-    for a, b in zip(ours_weights, encoder.weights + decoder.weights, strict=True):
+    for a, b in zip(ours_weights, plain.encoder.weights + plain.decoder.weights, strict=True):
         if a.shape != b.shape or not np.allclose(a.numpy(), b.numpy()):
             raise RuntimeError("the two models' networks differ")
 
