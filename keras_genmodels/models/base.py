@@ -220,7 +220,9 @@ class GenerativeModel(keras.Model):
         }
         main, *extra = self.optimizer_slots
         super().compile(optimizer=resolved[main], **kwargs)
-        mixed = keras.mixed_precision.global_policy().name == "mixed_float16"
+        # the same test as Keras' own compile for `model.optimizer`: the model's policy
+        # (restored from its config by `load_model`), not the global one
+        mixed = kwargs.get("auto_scale_loss", True) and self.dtype_policy.name == "mixed_float16"
         for slot in extra:
             optimizer = resolved[slot]
             if mixed and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):

@@ -165,7 +165,15 @@ def build_mlp_discriminator(
 
 
 def maybe_spectral(layer: layers.Layer, spectral_normalization: bool) -> layers.Layer:
-    """Returns `layer`, wrapped in `SpectralNormalization` if asked (same dtype policy)."""
+    """Returns `layer`, wrapped in `SpectralNormalization` if asked.
+
+    The wrapper itself runs in float32 whatever the global policy: each training call it
+    re-estimates the kernel's largest singular value and writes the normalised kernel back
+    into the float32 variable. Under a mixed policy a wrapper computing in float16 would
+    write float16-rounded values into that master weight every step (and Keras' power
+    iteration overflows `1 / epsilon` in float16). The wrapped layer keeps its own policy,
+    so its matmul or convolution still computes in the mixed dtype.
+    """
     if not isinstance(spectral_normalization, bool):
         raise TypeError(
             f"`spectral_normalization` must be True or False, got {spectral_normalization!r}."
@@ -173,5 +181,5 @@ def maybe_spectral(layer: layers.Layer, spectral_normalization: bool) -> layers.
     if not spectral_normalization:
         return layer
     return layers.SpectralNormalization(
-        layer, dtype=layer.dtype_policy, name=f"{layer.name}_spectral_norm"
+        layer, dtype="float32", name=f"{layer.name}_spectral_norm"
     )
