@@ -23,7 +23,11 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
-from keras_genmodels.networks import default_gan_networks
+from keras_genmodels.networks import (
+    build_dcgan_discriminator,
+    build_mlp_discriminator,
+    default_gan_networks,
+)
 from keras_genmodels.validation import check_non_negative, check_positive_int
 
 
@@ -164,18 +168,19 @@ class GAN(GenerativeModel):
         return False  # images (rank 4) are always checked; vectors may take any value
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
-        label_inputs = (self.num_classes or 0) if not self.projection_discriminator else 0
         if self.generator is None or self.discriminator is None:
             generator, discriminator = default_gan_networks(
                 data_shape, self.latent_dim, conditional_dim=self.num_classes or 0,
                 spectral_normalization=self.spectral_normalization,
             )
-            if self.projection_discriminator or label_inputs == 0:
-                _, discriminator = default_gan_networks(
-                    data_shape, self.latent_dim, conditional_dim=0,
-                    spectral_normalization=self.spectral_normalization,
-                )
             self.generator = self.generator or generator
+            if self.discriminator is None and self.projection_discriminator:
+                # labels enter through the projection, not as inputs; it needs features
+                builder = (build_dcgan_discriminator if len(data_shape) == 3
+                           else build_mlp_discriminator)
+                discriminator = builder(data_shape if len(data_shape) == 3 else data_shape[0],
+                                        spectral_normalization=self.spectral_normalization,
+                                        return_features=True)
             self.discriminator = self.discriminator or discriminator
         if self.projection_discriminator and self.embedding is None:
             feature_dim = int(self.discriminator.outputs[-1].shape[-1])

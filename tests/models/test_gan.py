@@ -226,3 +226,14 @@ def test_models_without_encoder_refuse_to_reconstruct():
         gan.reconstruct(x)
     with pytest.raises(TypeError, match="no encoder.*interpolate"):
         gan.interpolate(x[0], x[1])
+
+
+@pytest.mark.parametrize("data_shape", [(28, 28, 1), (2,)])
+def test_projection_discriminator_with_default_networks(data_shape):
+    model = kg.ConditionalGAN(2, num_classes=3, projection_discriminator=True,
+                              data_shape=data_shape, seed=0)
+    model.compile()
+    x = np.random.default_rng(0).uniform(size=(8, *data_shape)).astype("float32")
+    history = model.fit(x, np.arange(8) % 3, epochs=1, batch_size=4, verbose=0).history
+    assert np.isfinite(history["d_loss"][0])
+    assert model.discriminator.input_shape == (None, *data_shape)  # no label channels
