@@ -47,6 +47,7 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
+from vae_speed import EpochTimer  # one epoch timer for every benchmark (same folder)
 
 import keras_genmodels as kg
 from keras_genmodels.datasets import load_image_dataset
@@ -69,20 +70,6 @@ class HookClock(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.stamps["train_end"].append(time.perf_counter())
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Seconds from `on_epoch_begin` to `on_epoch_end`; put it last in the list."""
-
-    def __init__(self):
-        super().__init__()
-        self.times: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self._start)
 
 
 def picture_callbacks(log_dir: str, x_test: np.ndarray, y_test: np.ndarray) -> list:

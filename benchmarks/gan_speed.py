@@ -64,6 +64,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
+from vae_speed import EpochTimer  # one epoch timer for every benchmark (same folder)
 
 import keras_genmodels as kg
 from keras_genmodels.datasets import load_image_dataset
@@ -240,19 +241,6 @@ class PlainWGAN(keras.Model):
 
 
 # -------------------------------------------------------------------------- harness
-class EpochTimer(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.times: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self._start)
-        self.last_logs = dict(logs or {})
-
-
 def paired_step_times(models: dict, batches: dict, reps: int):
     """Median ms of one `train_step` per model on a fixed batch, calls alternating
     ours/plain/plain/ours/... so that background load hits both alike; also returns the
