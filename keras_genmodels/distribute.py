@@ -70,6 +70,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -269,7 +270,9 @@ def launch_local_workers(
         timeout: seconds to wait for all the workers; `None` waits forever. Defaults to
             600.
         capture_output: whether to capture each worker's stdout and stderr (as text in
-            the results); `False` lets them write to this process's streams.
+            the results); `False` forwards them to this process's stdout and stderr as
+            they come, whole lines only, each prefixed with `[worker i] ` so that the
+            workers' lines never mix.
         check: whether to raise `subprocess.CalledProcessError` for the first worker
             that failed.
         cwd: working folder of the workers; `None` for this process's.
@@ -302,20 +305,27 @@ def launch_local_workers(
             for _ in range(num_workers)
         ]
         processes = []
+        forwarders: list[threading.Thread] = []
+        lock = threading.Lock()
         try:
             for i, command in enumerate(commands):
                 worker_env = {**os.environ, **(env or {}),
                               "TF_CONFIG": tf_config(addresses, i)}
+                pipe = None if capture_output else subprocess.PIPE
                 processes.append(subprocess.Popen(
-                    command, env=worker_env, cwd=cwd, stdout=outputs[i][0],
-                    stderr=outputs[i][1], stdin=subprocess.DEVNULL,
+                    command, env=worker_env, cwd=cwd, stdout=outputs[i][0] or pipe,
+                    stderr=outputs[i][1] or pipe, stdin=subprocess.DEVNULL,
                 ))
+                if not capture_output:
+                    forwarders += _forward_output(processes[-1], f"[worker {i}] ", lock)
             timed_out = _wait_all(processes, timeout, grace_period)
         finally:
             for process in processes:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+            for forwarder in forwarders:
+                forwarder.join(timeout=5.0)
         results = [
             subprocess.CompletedProcess(command, process.returncode, *(
                 _read(stream) for stream in streams))
@@ -349,6 +359,27 @@ def _wait_all(processes: list[subprocess.Popen], timeout: float | None,
         if deadline is not None and now > deadline:
             return True
         time.sleep(0.1)
+
+
+def _forward_output(process: subprocess.Popen, prefix: str,
+                    lock: threading.Lock) -> list[threading.Thread]:
+    """Starts threads copying a process's stdout and stderr lines, prefixed, to ours."""
+    threads = []
+    for pipe, sink in ((process.stdout, sys.stdout), (process.stderr, sys.stderr)):
+        thread = threading.Thread(target=_copy_lines, args=(pipe, sink, prefix, lock),
+                                  daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _copy_lines(pipe, sink, prefix: str, lock: threading.Lock) -> None:
+    with pipe:
+        for raw in iter(pipe.readline, b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            with lock:
+                sink.write(f"{prefix}{line}\n")
+                sink.flush()
 
 
 def _read(stream) -> str | None:

@@ -186,7 +186,9 @@ if os.environ.get("FAIL_WORKER") == str(index):
     sys.exit(3)
 if os.environ.get("SLEEP"):
     time.sleep(float(os.environ["SLEEP"]))
-print(json.dumps({"config": config, "argv": sys.argv[1:], "extra": os.environ.get("EXTRA")}))
+report = json.dumps({"config": config, "argv": sys.argv[1:], "extra": os.environ.get("EXTRA")})
+for _ in range(int(os.environ.get("REPEAT", "1"))):
+    print(report, flush=True)
 """
 
 
@@ -241,11 +243,18 @@ def test_launch_local_workers_checks_its_arguments(echo_script, tmp_path):
 
 def test_command_line_runs_the_workers_and_returns_their_status(echo_script, capfd,
                                                                  monkeypatch):
+    monkeypatch.setenv("REPEAT", "300")
     assert distribute.main(["--workers", "2", "--", str(echo_script), "a", "--b"]) == 0
-    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
-    assert sorted(line["config"]["task"]["index"] for line in lines) == [0, 1]
-    assert all(line["argv"] == ["a", "--b"] for line in lines)
+    out = capfd.readouterr().out.splitlines()
+    # Each worker's lines come whole and labelled, however the two processes interleave.
+    assert len(out) == 600
+    assert sorted({line[:11] for line in out}) == ["[worker 0] ", "[worker 1] "]
+    for line in out:
+        report = json.loads(line[11:])
+        assert report["config"]["task"]["index"] == int(line[8])
+        assert report["argv"] == ["a", "--b"]
 
     monkeypatch.setenv("FAIL_WORKER", "1")
+    monkeypatch.delenv("REPEAT")
     assert distribute.main(["--workers", "2", str(echo_script)]) == 3
     assert "worker 1: exit status 3" in capfd.readouterr().err
