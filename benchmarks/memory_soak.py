@@ -99,7 +99,7 @@ def soak(args) -> dict:
             samples.append(((epoch + 1) * args.steps_per_epoch, rss_mb(),
                             time.perf_counter() - start))
 
-    callbacks = [
+    ours = [
         kg.callbacks.SampleGrid(log_dir, num_samples=64),
         kg.callbacks.ReconstructionGrid(log_dir, x_test[:16]),
         kg.callbacks.LatentTraversal(log_dir, x_ref=x_test[:64]),
@@ -107,9 +107,10 @@ def soak(args) -> dict:
         kg.callbacks.EmbeddingProjector(
             log_dir, x_test[:1000], labels=y_test[:1000], every_n_epochs=10
         ),
-        keras.callbacks.TensorBoard(log_dir),
-        RSSRecorder(),
     ]
+    keras_tensorboard = [keras.callbacks.TensorBoard(log_dir)]
+    callbacks = {"all": ours + keras_tensorboard, "ours": ours,
+                 "keras": keras_tensorboard, "none": []}[args.callbacks] + [RSSRecorder()]
     epochs = max(1, args.steps // args.steps_per_epoch)
     rss_start = rss_mb()
     vae.fit(dataset, epochs=epochs, steps_per_epoch=args.steps_per_epoch, verbose=0,
@@ -121,6 +122,10 @@ def soak(args) -> dict:
     ref_index = int(np.argmin(np.abs(steps - args.reference_step)))
     after = steps >= steps[ref_index]
     slope = float(np.polyfit(steps[after], rss[after], 1)[0] * 1000) if after.sum() > 1 else 0.0
+    # Single samples swing by +-10 MiB (the callbacks' buffers come and go), so also compare
+    # the median RSS of the 1000 steps after the reference with that of the last 1000.
+    first_window = rss[(steps >= steps[ref_index]) & (steps < steps[ref_index] + 1000)]
+    last_window = rss[steps > steps[-1] - 1000]
     vae.save(args.model_path)
     log_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(log_dir)
                     for f in fs)
@@ -136,6 +141,11 @@ def soak(args) -> dict:
         "rss_end_mb": float(rss[-1]),
         "rss_max_after_reference_mb": float(rss[after].max()),
         "growth_percent": float(100 * (rss[-1] / rss[ref_index] - 1)),
+        "window_median_first_mb": float(np.median(first_window)),
+        "window_median_last_mb": float(np.median(last_window)),
+        "window_growth_percent": float(
+            100 * (np.median(last_window) / np.median(first_window) - 1)),
+        "callbacks": args.callbacks,
         "slope_mb_per_1000_steps": slope,
         "peak_rss_mb": peak_rss_mb(),
         "log_dir_bytes": log_bytes,
@@ -210,6 +220,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--iwae-samples", type=int, default=1000, help="K (0 skips the IWAE)")
     parser.add_argument("--iwae-images", type=int, default=2000)
     parser.add_argument("--log-dir", default=None, help="default: a temporary folder")
+    parser.add_argument("--callbacks", choices=["all", "ours", "keras", "none"], default="all",
+                        help="soak callbacks: ours and Keras' TensorBoard (all), only the "
+                        "package's five, only keras.callbacks.TensorBoard, or none")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the results here")
     parser.add_argument("--child", choices=["soak", "iwae"], default=None,
@@ -236,6 +249,7 @@ def main(argv=None) -> dict:
         "--latent-dim", str(args.latent_dim), "--iwae-samples", str(args.iwae_samples),
         "--iwae-images", str(args.iwae_images), "--log-dir", log_dir,
         "--seed", str(args.seed), "--model-path", model_path,
+        "--callbacks", args.callbacks,
     ]
     report = {
         "config": {k: v for k, v in vars(args).items()
@@ -248,11 +262,15 @@ def main(argv=None) -> dict:
             print(f"[memory_soak] soak: {args.steps} steps ...", flush=True)
             report["soak"] = s = run_child("soak", child_argv)
             print(
-                f"soak: {s['steps']} steps ({s['epochs']} epochs x {s['steps_per_epoch']}) in "
+                f"soak ({s['callbacks']} callbacks): {s['steps']} steps ({s['epochs']} epochs "
+                f"x {s['steps_per_epoch']}) in "
                 f"{s['seconds']:.0f} s ({s['ms_per_step_incl_callbacks']:.1f} ms/step with "
                 f"callbacks); RSS at step {s['reference_step']}: "
                 f"{s['rss_at_reference_mb']:.0f} MiB, at the end: {s['rss_end_mb']:.0f} MiB "
-                f"-> growth {s['growth_percent']:+.2f}% (criterion < 5%); slope after step "
+                f"-> growth {s['growth_percent']:+.2f}% (criterion < 5%); median of the "
+                f"1000 steps after it {s['window_median_first_mb']:.0f} MiB, of the last "
+                f"1000 {s['window_median_last_mb']:.0f} MiB -> growth "
+                f"{s['window_growth_percent']:+.2f}%; slope after step "
                 f"{s['reference_step']}: {s['slope_mb_per_1000_steps']:+.2f} MiB / 1000 steps; "
                 f"max after it {s['rss_max_after_reference_mb']:.0f} MiB; TensorBoard logs "
                 f"{s['log_dir_bytes'] / 2**20:.1f} MiB"

@@ -96,6 +96,7 @@ def train(name, strategy, initial):
 
 
 def main():
+    keras.utils.set_random_seed(0)  # the same initial weights in every run of the test
     single = tf.distribute.OneDeviceStrategy("/cpu:0")
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert mirrored.num_replicas_in_sync == 2

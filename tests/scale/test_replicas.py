@@ -32,5 +32,9 @@ def gaps():
     ["VAE", "ConditionalVAE", "GAN", "DCGAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN"],
 )
 def test_two_replicas_match_one_device(gaps, model):
-    assert gaps[model]["moved"] > 1e-3  # the steps really changed the weights
-    assert gaps[model]["gap"] < 1e-5, gaps[model]
+    moved, gap = gaps[model]["moved"], gaps[model]["gap"]
+    assert moved > 1e-3  # the steps really changed the weights
+    # Float tolerance: summation order differs across replicas (synchronized batch norm
+    # divides by a small variance, so its gaps reach ~1e-5). Gradients off by a factor N
+    # would put the gap at the size of the update itself, hundreds of times this bound.
+    assert gap < 1e-5 + 1e-3 * moved, gaps[model]
