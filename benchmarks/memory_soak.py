@@ -6,7 +6,9 @@ Two measurements, each in its own fresh subprocess (so neither sees the other's 
     MNIST from a repeated `tf.data` pipeline for `--steps` steps (default 10,000) in short
     epochs (`--steps-per-epoch`, default 50), with every callback at a high frequency:
     `SampleGrid`, `ReconstructionGrid`, `LatentTraversal` and `LatentInterpolation` every
-    epoch, `EmbeddingProjector` every 10 epochs, and `keras.callbacks.TensorBoard`. After
+    epoch, `EmbeddingProjector` every 10 epochs, and `kg.callbacks.TensorBoard`
+    (`--tensorboard keras` for Keras' own, which grows ~0.75 KiB per batch and metric;
+    `--callbacks none` drops the picture callbacks). After
     each epoch (after all the other callbacks) the resident set size (`VmRSS` from
     `/proc/self/status`) is recorded. Reported: RSS at step 1000 and at the end, the growth
     between them (criterion < 5%), and the slope of a least-squares line through the
@@ -108,9 +110,10 @@ def soak(args) -> dict:
             log_dir, x_test[:1000], labels=y_test[:1000], every_n_epochs=10
         ),
     ]
-    keras_tensorboard = [keras.callbacks.TensorBoard(log_dir)]
-    callbacks = {"all": ours + keras_tensorboard, "ours": ours,
-                 "keras": keras_tensorboard, "none": []}[args.callbacks] + [RSSRecorder()]
+    tensorboard = {"kg": [kg.callbacks.TensorBoard(log_dir)],
+                   "keras": [keras.callbacks.TensorBoard(log_dir)],
+                   "none": []}[args.tensorboard]
+    callbacks = (ours if args.callbacks == "all" else []) + tensorboard + [RSSRecorder()]
     epochs = max(1, args.steps // args.steps_per_epoch)
     rss_start = rss_mb()
     vae.fit(dataset, epochs=epochs, steps_per_epoch=args.steps_per_epoch, verbose=0,
@@ -146,6 +149,7 @@ def soak(args) -> dict:
         "window_growth_percent": float(
             100 * (np.median(last_window) / np.median(first_window) - 1)),
         "callbacks": args.callbacks,
+        "tensorboard": args.tensorboard,
         "slope_mb_per_1000_steps": slope,
         "peak_rss_mb": peak_rss_mb(),
         "log_dir_bytes": log_bytes,
@@ -220,9 +224,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--iwae-samples", type=int, default=1000, help="K (0 skips the IWAE)")
     parser.add_argument("--iwae-images", type=int, default=2000)
     parser.add_argument("--log-dir", default=None, help="default: a temporary folder")
-    parser.add_argument("--callbacks", choices=["all", "ours", "keras", "none"], default="all",
-                        help="soak callbacks: ours and Keras' TensorBoard (all), only the "
-                        "package's five, only keras.callbacks.TensorBoard, or none")
+    parser.add_argument("--callbacks", choices=["all", "none"], default="all",
+                        help="the package's five picture callbacks during the soak, or none")
+    parser.add_argument("--tensorboard", choices=["kg", "keras", "none"], default="kg",
+                        help="scalar logging during the soak: kg.callbacks.TensorBoard "
+                        "(default), keras.callbacks.TensorBoard, or none")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the results here")
     parser.add_argument("--child", choices=["soak", "iwae"], default=None,
@@ -249,7 +255,7 @@ def main(argv=None) -> dict:
         "--latent-dim", str(args.latent_dim), "--iwae-samples", str(args.iwae_samples),
         "--iwae-images", str(args.iwae_images), "--log-dir", log_dir,
         "--seed", str(args.seed), "--model-path", model_path,
-        "--callbacks", args.callbacks,
+        "--callbacks", args.callbacks, "--tensorboard", args.tensorboard,
     ]
     report = {
         "config": {k: v for k, v in vars(args).items()
@@ -262,7 +268,8 @@ def main(argv=None) -> dict:
             print(f"[memory_soak] soak: {args.steps} steps ...", flush=True)
             report["soak"] = s = run_child("soak", child_argv)
             print(
-                f"soak ({s['callbacks']} callbacks): {s['steps']} steps ({s['epochs']} epochs "
+                f"soak (picture callbacks: {s['callbacks']}, TensorBoard: {s['tensorboard']}):"
+                f" {s['steps']} steps ({s['epochs']} epochs "
                 f"x {s['steps_per_epoch']}) in "
                 f"{s['seconds']:.0f} s ({s['ms_per_step_incl_callbacks']:.1f} ms/step with "
                 f"callbacks); RSS at step {s['reference_step']}: "

@@ -116,7 +116,7 @@ def run(
         model = kg.VAE(**options)
         fit_args, val_data = (x_train,), (x_test,)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
-    callbacks = [keras.callbacks.TensorBoard(str(log_dir))]
+    callbacks = [kg.callbacks.TensorBoard(log_dir)]
     if is_image:
         callbacks += image_callbacks(log_dir, x_test, y_test, model.conditional)
     model.fit(*fit_args, epochs=epochs, batch_size=batch_size, validation_data=val_data,

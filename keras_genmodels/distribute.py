@@ -11,11 +11,11 @@ makes the two strategies worth testing runnable on one CPU-only machine:
   `tf.distribute.MultiWorkerMirroredStrategy`; `tf_config` and `free_ports` are its parts.
 
 In a multi-worker script every worker runs the same `fit` (the steps are collective), but
-only the chief should write: the package's callbacks (`kg.callbacks.SampleGrid`, ...)
-already write from the chief only. Keras' `TensorBoard` and `ModelCheckpoint` write on
-every worker, so give them to the chief only (or point the other workers at a temporary
-folder), and save the model on the chief only. `is_chief()` tells which process is the
-chief.
+only the chief should write: the package's callbacks (`kg.callbacks.SampleGrid`, ...,
+`kg.callbacks.TensorBoard`) already write from the chief only. Keras' `TensorBoard` and
+`ModelCheckpoint` write on every worker, so give them to the chief only (or point the
+other workers at a temporary folder), and save the model on the chief only.
+`is_chief()` tells which process is the chief.
 
 Example:
 
@@ -33,9 +33,8 @@ log_dir = sys.argv[1]
 with strategy.scope():
     vae = kg.VAE(latent_dim=8, data_shape=x_train.shape[1:])
     vae.compile()
-callbacks = [kg.callbacks.SampleGrid(log_dir)]           # writes on the chief only
-if is_chief():
-    callbacks.append(keras.callbacks.TensorBoard(log_dir))
+callbacks = [kg.callbacks.SampleGrid(log_dir),           # write on the chief only
+             kg.callbacks.TensorBoard(log_dir)]
 vae.fit(x_train, epochs=5, batch_size=128, callbacks=callbacks)   # the global batch
 if is_chief():
     vae.save(f"{log_dir}/vae.keras")
