@@ -1,12 +1,15 @@
-"""Keras callbacks that show a generative model's progress in TensorBoard.
+"""Keras callbacks that show a generative model's progress and keep long runs safe.
 
-One module per kind of picture: `images.py` (samples, reconstructions, and the shared
-`ImageLogger` base), `latent.py` (traversals, interpolations), `projector.py` (the
-embedding projector); `tensorboard.py` (Keras' scalar logging without its memory growth)
-and `guard.py` (stops on NaN). All of them work for every model family through its public
-methods, write from the chief worker only and check their arguments when built.
+One module per job: `images.py` (samples, reconstructions, and the shared `ImageLogger`
+base), `latent.py` (traversals, interpolations), `projector.py` (the embedding
+projector), `tensorboard.py` (Keras' scalar logging without its memory growth),
+`guard.py` (stops on NaN) and `backup.py` (resumes a killed run, mid-epoch included).
+The picture callbacks work for every model family through its public methods; every
+callback that writes does so from the chief worker only and checks its arguments when
+built.
 """
 
+from keras_genmodels.callbacks.backup import BackupAndRestore
 from keras_genmodels.callbacks.guard import NaNGuard
 from keras_genmodels.callbacks.images import ImageLogger, ReconstructionGrid, SampleGrid
 from keras_genmodels.callbacks.latent import LatentInterpolation, LatentTraversal
@@ -14,6 +17,7 @@ from keras_genmodels.callbacks.projector import EmbeddingProjector
 from keras_genmodels.callbacks.tensorboard import TensorBoard
 
 __all__ = [
+    "BackupAndRestore",
     "EmbeddingProjector",
     "ImageLogger",
     "LatentInterpolation",

@@ -16,7 +16,8 @@ Several runs can share one process (each after `keras.backend.clear_session()` a
                                "kill_at": [1, 4]}, ...]'
 
 with `model_name` `"vae"` or `"wgangp"`, `save_freq` `"epoch"` or a number of batches,
-and `kill_at` `[epoch, batch]` (optional).
+`kill_at` `[epoch, batch]` (optional) and `callback` `"keras"` (default:
+`keras.callbacks.BackupAndRestore`) or `"kg"` (`kg.callbacks.BackupAndRestore`).
 """
 
 from __future__ import annotations
@@ -95,13 +96,16 @@ def optimizer_state(model: keras.Model) -> dict[str, np.ndarray]:
 
 
 def train(model_name: str, out: str, backup_dir: str, save_freq: str | int = "epoch",
-          kill_at: tuple[int, int] | None = None, epochs: int = 3) -> None:
+          kill_at: tuple[int, int] | None = None, epochs: int = 3,
+          callback: str = "keras") -> None:
     """One training run from scratch (or from the backup in `backup_dir`)."""
     keras.backend.clear_session()  # the same layer names and seeds for every run
     keras.utils.set_random_seed(0)
     x = np.random.default_rng(0).uniform(size=(256, *IMAGE_SHAPE)).astype("float32")
     model = tiny_vae() if model_name == "vae" else tiny_wgangp()
-    callbacks = [keras.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq)]
+    backup = {"keras": keras.callbacks.BackupAndRestore,
+              "kg": kg.callbacks.BackupAndRestore}[callback]
+    callbacks = [backup(backup_dir, save_freq=save_freq)]
     if kill_at is not None:
         callbacks.append(SelfKill(*kill_at))
     model.fit(x, epochs=epochs, batch_size=32, shuffle=False, verbose=0, callbacks=callbacks)

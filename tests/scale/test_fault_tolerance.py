@@ -17,6 +17,8 @@ is restored with it. With `save_freq=N` batches it does not: the backup holds th
 mid-epoch weights and `training_metadata.json` records the batch, but on restart only
 the epoch is restored (`model._initial_epoch`), so the interrupted epoch is trained again
 from its first batch on weights that have already seen part of it.
+`kg.callbacks.BackupAndRestore` (same files, plus the number of batches the backup holds)
+skips those batches on restart and resumes exactly, for both models.
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ def wait(processes: dict[str, subprocess.Popen]) -> dict[str, int]:
     return codes
 
 
-#: name -> (model, BackupAndRestore save_freq)
-RUNS = {"vae": ("vae", "epoch"), "wgangp": ("wgangp", "epoch"), "vae_batches": ("vae", 3)}
+#: name -> (model, BackupAndRestore save_freq, "keras" or "kg" callback)
+RUNS = {"vae": ("vae", "epoch", "keras"), "wgangp": ("wgangp", "epoch", "keras"),
+        "vae_batches": ("vae", 3, "keras"), "vae_batches_kg": ("vae", 3, "kg"),
+        "wgangp_batches_kg": ("wgangp", 3, "kg")}
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +71,11 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("resume")
 
     def job(name: str, kill: bool = False, fresh: bool = False) -> dict:
-        model, save_freq = RUNS[name]
+        model, save_freq, callback = RUNS[name]
         suffix = "_fresh" if fresh else ""
         return {"model_name": model, "out": str(root / f"{name}{suffix}.npz"),
                 "backup_dir": str(root / f"{name}{suffix}_backup"), "save_freq": save_freq,
-                "kill_at": KILL_AT if kill else None}
+                "kill_at": KILL_AT if kill else None, "callback": callback}
 
     killed = {name: start(job(name, kill=True)) for name in RUNS}
     fresh = start(job("vae", fresh=True), job("wgangp", fresh=True))
@@ -140,3 +144,18 @@ def test_batch_level_backup_resumes_mid_epoch_exactly(runs):
     resumed = runs["resumed"]["vae_batches"]
     assert int(resumed["optimizer/0/adam/iteration"]) == STEPS
     assert max_abs_difference(resumed, runs["fresh"]["vae"]) == 0.0
+
+
+@pytest.mark.parametrize("model", ["vae", "wgangp"])
+def test_kg_backup_resumes_mid_epoch_exactly(runs, model):
+    """kg.callbacks.BackupAndRestore skips the batches its mid-epoch backup holds."""
+    name = f"{model}_batches_kg"
+    left = runs["left"][name]
+    assert left["code"] == -signal.SIGKILL and not left["finished"]
+    # killed after batch 4 of epoch 1; the last backup was after batch 3 (every 3 batches)
+    assert left["metadata"] == {"epoch": 1, "batch": 3, "batches_done": 4}
+    resumed, fresh = runs["resumed"][name], runs["fresh"][model]
+    assert int(resumed["initial_epoch"]) == 1
+    iterations = {k: int(v) for k, v in resumed.items() if k.endswith("/iteration")}
+    assert set(iterations.values()) <= {STEPS, 2 * STEPS} and STEPS in iterations.values()
+    assert max_abs_difference(resumed, fresh) == 0.0
