@@ -66,10 +66,12 @@ def main(log_dir: Path, results_path: Path) -> None:
         vae = kg.VAE(LATENT_DIM, encoder=encoder, decoder=decoder, seed=0,
                      data_shape=(28, 28, 1))
         vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    # Given to every worker: both callbacks write on the chief only.
+    # Given to every worker: these callbacks write on the chief only.
     callbacks = [kg.callbacks.SampleGrid(log_dir / "images", num_samples=4,
                                          png_dir=log_dir / "png"),
-                 kg.callbacks.TensorBoard(log_dir / "tensorboard")]
+                 kg.callbacks.TensorBoard(log_dir / "tensorboard"),
+                 kg.callbacks.BackupAndRestore(log_dir / "backup", save_freq=3,
+                                               delete_checkpoint=False)]
     history = vae.fit(x, epochs=EPOCHS, batch_size=GLOBAL_BATCH, shuffle=False,
                       validation_data=(x[:32],), callbacks=callbacks, verbose=2)
     fitted = time.monotonic()

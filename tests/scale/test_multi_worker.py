@@ -66,8 +66,9 @@ def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
     assert chief["weights_sha256"] == other["weights_sha256"]
     assert chief["loss"] == other["loss"] and chief["val_loss"] == other["val_loss"]
 
-    # Only the chief wrote: TensorBoard events (Keras' callback and SampleGrid), PNG
-    # grids for epochs 0-2 and the saved model; the other worker's log_dir is empty.
+    # Only the chief wrote: TensorBoard events (kg.callbacks.TensorBoard and SampleGrid),
+    # PNG grids for epochs 0-2, the backup and the saved model; the other worker's log_dir
+    # is empty.
     chief_logs = tmp_path / "worker0" / "logs"
     assert list((chief_logs / "tensorboard" / "train").glob("events.out.tfevents.*"))
     assert list((chief_logs / "images").glob("events.out.tfevents.*"))
@@ -75,6 +76,8 @@ def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
         f"samples_epoch{epoch:04d}.png" for epoch in range(3)
     ]
     assert (chief_logs / "vae.keras").is_file()
+    backup = json.loads((chief_logs / "backup" / "training_metadata.json").read_text())
+    assert backup == {"epoch": 1, "batch": 1, "batches_done": 2}  # after step 6 of 8
     assert files_under(tmp_path / "worker1" / "logs") == []
 
     import keras
