@@ -103,25 +103,20 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def _save_model(self) -> None:
         with self._own_folder():
-            self._save_model_and_batches()
-
-    def _save_model_and_batches(self) -> None:
-        super()._save_model()
-        # Keras records the epoch and the index of the last batch seen (0 after an epoch
-        # ended); what a restart needs is how many batches of `epoch` are in the weights.
-        done = self._last_batch_seen + 1 if self._saving_on_batch else 0
-        with open(self._training_metadata_path) as f:
-            metadata = json.load(f)
-        metadata[BATCHES_DONE] = done
-        with open(self._training_metadata_path, "w") as f:
-            json.dump(metadata, f)
+            super()._save_model()
+            # Keras records the epoch and the index of the last batch seen (0 after an
+            # epoch ended); a restart needs how many batches of `epoch` the weights hold.
+            with open(self._training_metadata_path) as f:
+                metadata = json.load(f)
+            metadata[BATCHES_DONE] = self._last_batch_seen + 1 if self._saving_on_batch else 0
+            with open(self._training_metadata_path, "w") as f:
+                json.dump(metadata, f)
 
     def _restored_batches_done(self) -> int:
         if not os.path.exists(self._training_metadata_path):
             return 0
         with open(self._training_metadata_path) as f:
             return int(json.load(f).get(BATCHES_DONE, 0))
-
 
     @contextmanager
     def _own_folder(self) -> Iterator[None]:

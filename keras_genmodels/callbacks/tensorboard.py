@@ -90,9 +90,6 @@ class TensorBoard(keras.callbacks.TensorBoard):
             logs = None  # no writer is active between epochs: nothing would be recorded
         super().on_train_batch_end(batch, logs)
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        super().on_epoch_end(np.int64(epoch), logs)
-
     def on_train_end(self, logs: dict | None = None) -> None:
         super().on_train_end(logs)
         if self._scratch_dir is not None:
@@ -101,11 +98,12 @@ class TensorBoard(keras.callbacks.TensorBoard):
 
 
 class _NumpySummary:
-    """`tf.summary` whose `scalar` hands numbers to TensorFlow as numpy scalars.
+    """`tf.summary` that hands TensorFlow numbers as numpy scalars.
 
     TensorFlow caches the eager tensor of every distinct Python `int` and `float` it
-    converts (a summary's value and its step), so logging them forever grows memory;
-    numpy scalars convert without the cache.
+    converts, so logging them forever grows memory; numpy scalars convert without the
+    cache. Every function's `step` (scalars, histograms, images, traces) becomes an
+    `int64`, and a scalar's value a `float32`.
     """
 
     def __init__(self) -> None:
@@ -114,7 +112,16 @@ class _NumpySummary:
         self._summary = tensorflow.summary
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._summary, name)
+        function = getattr(self._summary, name)
+        if not callable(function):
+            return function
+
+        def with_numpy_step(*args: Any, **kwargs: Any) -> Any:
+            if "step" in kwargs:
+                kwargs["step"] = _as_numpy(kwargs["step"], np.int64)
+            return function(*args, **kwargs)
+
+        return with_numpy_step
 
     def scalar(self, name: str, data: Any, step: Any = None, description: str | None = None):
         return self._summary.scalar(name, _as_numpy(data, np.float32), step=_as_numpy(

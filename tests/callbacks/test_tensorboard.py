@@ -122,3 +122,17 @@ def test_checks_log_dir(fit, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="exists and is not a folder"):
         kg.callbacks.TensorBoard(tmp_path / "file")
+
+
+def test_histogram_steps_are_numpy_too(fit, tmp_path, monkeypatch):
+    steps = []
+    original = tf_summary.histogram
+
+    def recording(name, data, step=None, **kwargs):
+        steps.append(step)
+        return original(name, data, step=step, **kwargs)
+
+    monkeypatch.setattr(tf_summary, "histogram", recording)
+    fit(kg.callbacks.TensorBoard(tmp_path, histogram_freq=1))
+    assert steps and not any(isinstance(step, (int, float)) for step in steps)
+    assert sorted({int(step) for step in steps}) == list(range(EPOCHS))
