@@ -23,7 +23,9 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
+from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.interpolation import interpolate_latents
+from keras_genmodels.models import defaults
 from keras_genmodels.validation import (
     as_numpy,
     check_images,
@@ -98,9 +100,8 @@ class GenerativeModel(keras.Model):
         """Maps latent codes `(n, latent_dim)` to data `(n, *data_shape)` in [0, 1]."""
         raise NotImplementedError
 
-    def default_optimizer(self) -> keras.optimizers.Optimizer:
-        """The optimizer `compile()` uses when none is given."""
-        return keras.optimizers.Adam(1e-3)
+    #: The row of `models.defaults.OPTIMIZER_DEFAULTS` that `compile()` uses.
+    optimizer_family: str = "VAE"
 
     @property
     def conditional(self) -> bool:
@@ -111,6 +112,13 @@ class GenerativeModel(keras.Model):
         """Whether data must lie in [0, 1]; images always must."""
         return True
 
+    @property
+    def data_kind(self) -> str | None:
+        """`"image"` (rank-3 examples), `"vector"` (rank 1), or `None` before building."""
+        if self.data_shape is None:
+            return None
+        return "image" if len(self.data_shape) == 3 else "vector"
+
     # ------------------------------------------------------------------------ building
     def build(self, input_shape: Any = None) -> None:
         if self.data_shape is None:
@@ -118,6 +126,10 @@ class GenerativeModel(keras.Model):
             self.data_shape = tuple(int(d) for d in shape[1:])
             self.build_networks(self.data_shape)
         self.built = True
+        if self.compiled and self._defaults_kind not in (None, self.data_kind):
+            # `compile()` ran before the data was seen: take the defaults of this data
+            with self.distribute_strategy.scope():
+                self.compile_optimizers(self._requested_optimizers, **self._compile_kwargs)
         self.build_optimizers()
 
     def build_from_data(self, x: np.ndarray) -> None:
@@ -174,12 +186,14 @@ class GenerativeModel(keras.Model):
 
     def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
         """`keras.Model.fit`, after checking the data and building networks from it."""
+        isolate_collectives(self.distribute_strategy)
         self._check_fit_input(x, y, "x")
         self._check_validation_data(kwargs.get("validation_data"))
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
         """`keras.Model.evaluate`, after checking the data."""
+        isolate_collectives(self.distribute_strategy)
         self._check_fit_input(x, y, "x")
         return super().evaluate(x, y, *args, **kwargs)
 
@@ -199,8 +213,10 @@ class GenerativeModel(keras.Model):
     optimizer_slots: tuple[str, ...] = ("optimizer",)
 
     def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
-        """The family's default optimizer for each slot of `optimizer_slots`."""
-        return {"optimizer": self.default_optimizer()}
+        """The family's default optimizer for each slot of `optimizer_slots`, for this
+        model's kind of data (image settings until the data has been seen)."""
+        return defaults.default_optimizers(
+            self.optimizer_family, self.optimizer_slots, self.data_kind or "image")
 
     def optimizer_variables(self) -> dict[str, list]:
         """The variables each optimizer slot updates."""
@@ -212,12 +228,15 @@ class GenerativeModel(keras.Model):
         Extra optimizers are wrapped for loss scaling under `mixed_float16`, built eagerly
         (needed under `tf.distribute`), saved with the model and restored by `load_model`.
         """
-        defaults = self.default_optimizers()
+        family_defaults = self.default_optimizers()
         resolved = {
             slot: keras.optimizers.get(optimizers.get(slot)) if optimizers.get(slot) is not None
-            else defaults[slot]
+            else family_defaults[slot]
             for slot in self.optimizer_slots
         }
+        self._requested_optimizers = dict(optimizers)
+        uses_defaults = any(optimizers.get(slot) is None for slot in self.optimizer_slots)
+        self._defaults_kind = (self.data_kind or "image") if uses_defaults else None
         main, *extra = self.optimizer_slots
         super().compile(optimizer=resolved[main], **kwargs)
         # the same test as Keras' own compile for `model.optimizer`: the model's policy

@@ -75,6 +75,7 @@ class GAN(GenerativeModel):
     """
 
     optimizer_slots = ("g_optimizer", "d_optimizer")
+    optimizer_family = "GAN"
 
     def __init__(
         self,
@@ -132,12 +133,6 @@ class GAN(GenerativeModel):
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
-
-    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
-        return {
-            "g_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),
-            "d_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),
-        }
 
     def optimizer_variables(self) -> dict[str, list]:
         d_variables = list(self.discriminator.trainable_variables)

@@ -103,6 +103,7 @@ class VAEGAN(GenerativeModel):
     """
 
     optimizer_slots = ("decoder_optimizer", "encoder_optimizer", "d_optimizer")
+    optimizer_family = "VAEGAN"
 
     def __init__(
         self,
@@ -135,11 +136,6 @@ class VAEGAN(GenerativeModel):
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
-
-    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
-        # The paper used RMSprop(3e-4); Adam(2e-4, beta_1=0.5) is what the DCGAN networks
-        # are tuned for and the package's GAN default. Pass RMSprop(3e-4) to reproduce it.
-        return {slot: keras.optimizers.Adam(2e-4, beta_1=0.5) for slot in self.optimizer_slots}
 
     def optimizer_variables(self) -> dict[str, list]:
         return {

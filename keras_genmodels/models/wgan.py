@@ -71,6 +71,8 @@ class WGAN(_Wasserstein):
         **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
     """
 
+    optimizer_family = "WGAN"
+
     def __init__(self, latent_dim: int, critic_steps: int = 5, clip_value: float = 0.01,
                  **kwargs: Any):
         self.clip_value = check_non_negative(clip_value, "clip_value")
@@ -80,10 +82,6 @@ class WGAN(_Wasserstein):
 
     def metric_names(self):
         return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein")
-
-    def default_optimizers(self):
-        return {"g_optimizer": keras.optimizers.RMSprop(5e-5),
-                "d_optimizer": keras.optimizers.RMSprop(5e-5)}
 
     def discriminator_update(self, real, labels, step):
         terms = super().discriminator_update(real, labels, step)
@@ -118,6 +116,8 @@ class WGANGP(_Wasserstein):
         **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
     """
 
+    optimizer_family = "WGANGP"
+
     def __init__(self, latent_dim: int, critic_steps: int = 5,
                  gradient_penalty_weight: float = 10.0, **kwargs: Any):
         self.gradient_penalty_weight = check_non_negative(
@@ -126,10 +126,6 @@ class WGANGP(_Wasserstein):
 
     def metric_names(self):
         return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "gradient_penalty")
-
-    def default_optimizers(self):
-        return {"g_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-                "d_optimizer": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)}
 
     def discriminator_loss(self, real, fake, labels, step):
         terms = super().discriminator_loss(real, fake, labels, step)
