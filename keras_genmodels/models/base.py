@@ -197,6 +197,11 @@ class GenerativeModel(keras.Model):
         self._check_fit_input(x, y, "x")
         return super().evaluate(x, y, *args, **kwargs)
 
+    def predict(self, x: Any, *args: Any, **kwargs: Any):
+        """`keras.Model.predict`, after checking the data."""
+        isolate_collectives(self.distribute_strategy)
+        return super().predict(x, *args, **kwargs)
+
     # --------------------------------------------------------------------- compiling
     def compile(self, optimizer: Any = None, **kwargs: Any) -> None:
         """Configures training; with no `optimizer`, uses the family's default.
