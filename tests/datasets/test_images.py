@@ -1,14 +1,12 @@
 """Specification of the image datasets: Keras loaders and local `.npz` files."""
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
 
-from keras_genmodels.datasets import load_image_dataset
+from keras_genmodels.datasets import load_image_dataset, packaged_path
 
-MNIST10K = Path(__file__).resolve().parents[2].parent / "shared/data/mnist10k.npz"
+MNIST10K = packaged_path("mnist10k")  # the real digits shipped in the package
 
 
 def _fake_arrays(num, image_shape, label_shape=()):
@@ -82,8 +80,6 @@ def test_local_npz_never_calls_keras(monkeypatch, fake_mnist_npz):
 
 
 def test_real_mnist10k_file():
-    if not MNIST10K.is_file():
-        pytest.skip(f"shared MNIST subset not found at {MNIST10K}")
     (x_train, y_train), (x_test, y_test) = load_image_dataset("mnist", path=MNIST10K)
     assert x_train.shape == (8000, 28, 28, 1) and x_test.shape == (2000, 28, 28, 1)
     assert x_train.dtype == np.float32 and x_test.dtype == np.float32

@@ -1,19 +1,18 @@
 """Specification of the `load` registry."""
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
 
 from keras_genmodels import datasets
-from keras_genmodels.datasets import FACTOR_NAMES, available, load
+from keras_genmodels.datasets import FACTOR_NAMES, available, load, packaged_path
 
-MNIST10K = Path(__file__).resolve().parents[2].parent / "shared/data/mnist10k.npz"
+MNIST10K = packaged_path("mnist10k")  # the real digits shipped in the package
 
 
 def test_available_lists_every_dataset():
-    assert available() == ["cifar10", "fashion_mnist", "grid25", "mnist", "ring8", "shapes"]
+    assert available() == ["cifar10", "fashion_mnist", "grid25", "mnist", "mnist10k", "ring8",
+                           "shapes"]
 
 
 def test_unknown_name_lists_the_valid_names():
@@ -88,8 +87,6 @@ def test_mnist_goes_through_keras_when_no_path(monkeypatch):
 
 
 def test_mnist_from_a_local_file():
-    if not MNIST10K.is_file():
-        pytest.skip(f"shared MNIST subset not found at {MNIST10K}")
     (x_train, y_train), (x_test, y_test) = load("mnist", path=MNIST10K)
     assert x_train.shape == (8000, 28, 28, 1) and x_test.shape == (2000, 28, 28, 1)
     assert x_train.dtype == np.float32 and x_train.min() >= 0.0 and x_train.max() <= 1.0
