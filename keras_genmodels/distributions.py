@@ -325,17 +325,48 @@ def kl_divergence(
         return posterior.log_prob(z) - prior.log_prob(z)
 
 
-def kl_per_dimension(posterior: tfd.Distribution, prior: tfd.Distribution) -> tf.Tensor | None:
-    """Returns the analytic KL per latent dimension `(batch, latent_dim)`, or `None` when
-    the prior does not factorise into the same per-dimension family."""
-    inner_q = getattr(posterior, "distribution", None)
-    inner_p = getattr(prior, "distribution", None)
-    if inner_q is None or inner_p is None:
+def factorises(distribution: tfd.Distribution) -> bool:
+    """Whether `distribution` is a product of one-dimensional distributions over its
+    event, e.g. `tfd.Independent(tfd.Normal(...), 1)` (so KL splits per dimension)."""
+    inner = getattr(distribution, "distribution", None)
+    return (isinstance(distribution, tfd.Independent) and inner is not None
+            and inner.event_shape.rank == 0)
+
+
+def kl_per_dimension(
+    posterior: tfd.Distribution, prior: tfd.Distribution, z: tf.Tensor | None = None
+) -> tf.Tensor | None:
+    """Returns the KL of each latent dimension `(batch, latent_dim)`.
+
+    Mathematical Details
+
+    For factorised `q(z) = prod_j q_j(z_j)` and `p(z) = prod_j p_j(z_j)`,
+    `KL(q || p) = sum_j KL(q_j || p_j)`. Each term is analytic when TFP knows the pair,
+    else the Monte Carlo estimate `log q_j(z_j) - log p_j(z_j)` with the posterior sample
+    `z`, whose sum over `j` is the Monte Carlo estimate of `kl_divergence`.
+
+    Args:
+        posterior: `q(z | x)`, a factorised distribution with batch shape `(batch,)`.
+        prior: `p(z)`, factorised over the same dimensions.
+        z: a posterior sample `(batch, latent_dim)`, used without an analytic rule.
+
+    Returns:
+        A tensor `(batch, latent_dim)` in nats, or `None` when either distribution does
+        not factorise, or there is no analytic rule and no `z`.
+
+    Example:
+
+    ```python
+    per_dim = kl_per_dimension(q, standard_normal_prior(8))   # (batch, 8)
+    ```
+    """
+    if not (factorises(posterior) and factorises(prior)):
         return None
+    inner_q, inner_p = posterior.distribution, prior.distribution
     try:
         return tfd.kl_divergence(inner_q, inner_p)
     except NotImplementedError:
-        return None
+        return None if z is None else inner_q.log_prob(z) - inner_p.log_prob(z)
 
 
 def serialize_distribution(distribution: tfd.Distribution) -> dict[str, Any]:

@@ -5,12 +5,14 @@ class supplies the rest so every family has it from its first commit:
 
 - a latent prior and `sample(n, seed=..., labels=...)`;
 - input checks at the boundary, once per `fit`/`evaluate`/`predict` call, and building
-  default networks from the shape of the first data seen;
-- `compile()` with a per-family default optimizer, and a compile config that survives
-  `.keras` saving;
-- replica-aware loss scaling (`scale_for_replicas`) for `tf.distribute`;
-- noise seeds for stateless random ops keyed by (seed, optimizer step, replica), so a
-  resumed run repeats an uninterrupted one and replicas draw different noise;
+  default networks from the shape of the first data seen (`models/inputs.py`);
+- `compile()` with per-family default optimizers chosen by the kind of data
+  (`models/defaults.py`), and a compile config that survives `.keras` saving;
+- replica-aware loss scaling (`scale_for_replicas`) for `tf.distribute`, and the layer
+  losses of each network (`network_losses`);
+- named random streams for stateless random ops keyed by (seed, stream, step, index), so
+  a resumed run repeats an uninterrupted one and N replicas draw the noise of one device
+  (`models/random_streams.py`);
 - config plumbing for sub-networks and the prior.
 """
 
@@ -23,19 +25,14 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
-from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.models import defaults
-from keras_genmodels.validation import (
-    as_numpy,
-    check_images,
-    check_labels,
-    check_positive_int,
-    check_shape_matches,
-)
+from keras_genmodels.models.inputs import InputChecks
+from keras_genmodels.models.random_streams import RandomStreams
+from keras_genmodels.validation import as_numpy, check_labels, check_positive_int
 
 
-class GenerativeModel(keras.Model):
+class GenerativeModel(InputChecks, RandomStreams, keras.Model):
     """Base class of the package's generative models (a `keras.Model`).
 
     Subclasses implement `build_networks(data_shape)`, `generate(z, labels)` (latent
@@ -84,6 +81,8 @@ class GenerativeModel(keras.Model):
         self.seed = check_positive_int(seed, "seed", minimum=0)
         self.data_shape: tuple[int, ...] | None = None
         self._initial_data_shape = None if data_shape is None else tuple(data_shape)
+        self._defaults_kind: str | None = None
+        self.create_eval_counter()
 
     def finish_init(self) -> None:
         """Called by subclasses at the end of `__init__`: builds the networks now when
@@ -136,71 +135,6 @@ class GenerativeModel(keras.Model):
         """Builds the networks for data like `x` (a batch), if not built yet."""
         if not self.built or self.data_shape is None:
             self.build((None, *x.shape[1:]))
-
-    # ------------------------------------------------------------------- input checks
-    def check_data(self, x: Any, y: Any = None, name: str = "x") -> tuple[np.ndarray, Any]:
-        """Checks one batch (or a whole array) of data, and labels for conditional models.
-
-        Returns:
-            `(x, y)` as float32 / int32 numpy arrays (`y` is `None` when unconditional).
-        """
-        rank = np.ndim(as_numpy(x)) if not isinstance(x, (str, bytes, dict)) else 0
-        x = check_images(
-            x, name, min_rank=2, max_rank=4, unit_range=rank == 4 or self.requires_unit_interval
-        )
-        if x.ndim == 3:
-            raise ValueError(
-                f"`{name}` has shape {x.shape}: images must be NHWC with a channel axis, "
-                f"e.g. `x[..., None]` for grayscale of shape {x.shape + (1,)}."
-            )
-        if self.data_shape is not None:
-            check_shape_matches(x, self.data_shape, name)
-        if self.conditional:
-            y = check_labels(y, self.num_classes, "y", batch_size=x.shape[0])
-        else:
-            y = None
-        return x, y
-
-    def _check_fit_input(self, x: Any, y: Any, name: str) -> None:
-        if x is None:
-            return
-        if isinstance(x, tf.data.Dataset):
-            batch = next(iter(x.take(1)))
-            bx, by, _ = keras.utils.unpack_x_y_sample_weight(batch)
-        elif isinstance(x, keras.utils.PyDataset):
-            bx, by, _ = keras.utils.unpack_x_y_sample_weight(x[0])
-        elif isinstance(x, (tuple, list)) and self.conditional and y is None and len(x) == 2:
-            bx, by = x
-        else:
-            bx, by = x, y
-        bx, _ = self.check_data(bx, by, name)
-        self.build_from_data(bx)
-
-    def _check_validation_data(self, validation_data: Any) -> None:
-        if validation_data is None or isinstance(validation_data, tf.data.Dataset):
-            if validation_data is not None:
-                self._check_fit_input(validation_data, None, "validation_data")
-            return
-        vx, vy, _ = keras.utils.unpack_x_y_sample_weight(tuple(validation_data))
-        self._check_fit_input(vx, vy, "validation_data")
-
-    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
-        """`keras.Model.fit`, after checking the data and building networks from it."""
-        isolate_collectives(self.distribute_strategy)
-        self._check_fit_input(x, y, "x")
-        self._check_validation_data(kwargs.get("validation_data"))
-        return super().fit(x, y, *args, **kwargs)
-
-    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
-        """`keras.Model.evaluate`, after checking the data."""
-        isolate_collectives(self.distribute_strategy)
-        self._check_fit_input(x, y, "x")
-        return super().evaluate(x, y, *args, **kwargs)
-
-    def predict(self, x: Any, *args: Any, **kwargs: Any):
-        """`keras.Model.predict`, after checking the data."""
-        isolate_collectives(self.distribute_strategy)
-        return super().predict(x, *args, **kwargs)
 
     # --------------------------------------------------------------------- compiling
     def compile(self, optimizer: Any = None, **kwargs: Any) -> None:
@@ -291,62 +225,22 @@ class GenerativeModel(keras.Model):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         return loss / tf.cast(replicas, loss.dtype) if replicas > 1 else loss
 
+    @staticmethod
+    def network_losses(*networks: keras.layers.Layer | None) -> tf.Tensor:
+        """The sum of the layer losses of `networks` (weight regularizers, activity
+        regularizers, `add_loss`), float32; 0 when there are none.
+
+        Read it right after the network's forward pass of the step: Keras clears a
+        network's activity losses whenever the network is called again.
+        """
+        losses = [tf.cast(loss, tf.float32) for net in networks if net is not None
+                  for loss in net.losses]
+        return tf.add_n(losses) if losses else tf.constant(0.0, tf.float32)
+
     def scaled_loss(self, optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
         """The loss to differentiate: replica-scaled, then loss-scaled for mixed precision.
         Call it inside the `GradientTape` so the scaling is recorded."""
         return optimizer.scale_loss(self.scale_for_replicas(loss))
-
-    def noise_seed(self, salt: int = 0, step: Any = None) -> tf.Tensor:
-        """Returns a stateless-RNG seed (int32, shape `[2]`, as TFP wants) for this step.
-
-        The seed is the same on every replica; `replica_noise` gives each replica its own
-        slice of one global draw.
-
-        Args:
-            salt: distinguishes independent draws within one step.
-            step: defaults to the optimizer's iteration count.
-        """
-        if step is None:
-            step = self.optimizer.iterations if self.optimizer is not None else 0
-        seed = tf.constant([self.seed, salt], tf.int64)
-        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(step, tf.int64))
-        return tf.cast(seed, tf.int32)
-
-    def replica_noise(self, sampler: Any, batch_size: Any, salt: int) -> tf.Tensor:
-        """Draws `sampler(n, seed)` noise for this replica's `batch_size` examples.
-
-        Under a strategy with N replicas every replica draws the noise of the global
-        batch from the same seed and keeps its own slice, so replicas get different noise
-        and N replicas train exactly like one device on the same global batch.
-
-        Example:
-
-        ```python
-        eps = self.replica_noise(
-            lambda n, seed: tf.random.stateless_normal([n, 8], seed), batch_size, salt=0)
-        ```
-        """
-        seed = self.noise_seed(salt)
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas == 1:
-            return sampler(batch_size, seed)
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        noise = sampler(batch_size * replicas, seed)
-        return noise[replica * batch_size : (replica + 1) * batch_size]
-
-    def posterior_sample(self, posterior: Any, salt: int) -> tf.Tensor:
-        """A reparameterised sample `mu + sigma * eps` of a diagonal-Gaussian posterior,
-        with `eps` from `replica_noise`."""
-        loc = posterior.mean()
-        eps = self.replica_noise(
-            lambda n, seed: tf.random.stateless_normal([n, self.latent_dim], seed),
-            tf.shape(loc)[0], salt)
-        return loc + posterior.stddev() * eps
-
-    def prior_sample(self, batch_size: Any, salt: int) -> tf.Tensor:
-        """Codes from the prior for this replica's `batch_size` examples (float32)."""
-        return tf.cast(self.replica_noise(
-            lambda n, seed: self.prior.sample(n, seed=seed), batch_size, salt), tf.float32)
 
     def one_hot(self, labels: tf.Tensor) -> tf.Tensor:
         """One-hot float encoding of integer labels `(batch,)` for conditional networks."""

@@ -23,12 +23,16 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import (
     build_dcgan_discriminator,
     build_mlp_discriminator,
     default_gan_networks,
 )
-from keras_genmodels.validation import check_non_negative, check_positive_int
+from keras_genmodels.validation import check_choice, check_non_negative, check_positive_int
+
+#: How the discriminator updates of one step take their real examples.
+REAL_BATCHES = ("reuse", "fresh")
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
@@ -58,6 +62,13 @@ class GAN(GenerativeModel):
         loss: `"non_saturating"`, `"minimax"`, `"hinge"`, `"least_squares"` or
             `"wasserstein"`.
         discriminator_steps: discriminator updates per generator update, >= 1.
+        real_batches: with several discriminator updates per step, `"reuse"` gives
+            each update the whole `fit` batch (keras.io's WGAN-GP does this); `"fresh"`
+            deals the batch into `discriminator_steps` disjoint minibatches (every k-th
+            example), one per update, so each update sees new real data as in Algorithm 1
+            of Arjovsky et al. (2017) and Gulrajani et al. (2017); the generator update then
+            uses a minibatch of that size too. With `"fresh"`, pass
+            `batch_size = discriminator_steps * m` for minibatches of `m`.
         label_smoothing: one-sided smoothing of the real target (cross-entropy losses).
         instance_noise: standard deviation of Gaussian noise added to the
             discriminator's inputs, real and generated.
@@ -84,6 +95,7 @@ class GAN(GenerativeModel):
         discriminator: keras.Model | None = None,
         loss: str = "non_saturating",
         discriminator_steps: int = 1,
+        real_batches: str = "reuse",
         label_smoothing: float = 0.0,
         instance_noise: float = 0.0,
         r1_weight: float = 0.0,
@@ -103,6 +115,7 @@ class GAN(GenerativeModel):
         self.loss_name = loss
         self.d_loss_fn, self.g_loss_fn = kgl.get_adversarial_loss(loss)
         self.discriminator_steps = check_positive_int(discriminator_steps, "discriminator_steps")
+        self.real_batches = check_choice(real_batches, "real_batches", REAL_BATCHES)
         self.label_smoothing = check_non_negative(label_smoothing, "label_smoothing")
         if self.label_smoothing >= 1.0:
             raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing}.")
@@ -230,37 +243,49 @@ class GAN(GenerativeModel):
         labels = None if labels is None else tf.constant(labels)
         return self.to_public(generator(self.generator_inputs(z, labels), training=False))
 
-    def draw_latent(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
-        return self.prior_sample(batch_size, salt)
+    def draw_latent(self, batch_size: tf.Tensor, stream: Stream, index: int = 0) -> tf.Tensor:
+        return self.prior_sample(batch_size, stream, index)
 
-    def add_instance_noise(self, x: tf.Tensor, salt: int) -> tf.Tensor:
+    def add_instance_noise(self, x: tf.Tensor, stream: Stream, index: int) -> tf.Tensor:
         if self.instance_noise == 0.0:
             return x
         shape = tf.shape(x)
         noise = self.replica_noise(
             lambda n, seed: tf.random.stateless_normal(tf.concat([[n], shape[1:]], 0), seed,
-                                                       dtype=x.dtype), shape[0], salt)
+                                                       dtype=x.dtype), shape[0], stream, index)
         return x + self.instance_noise * noise
 
     # --------------------------------------------------------------- training
     def unpack_batch(self, data: Any) -> tuple[tf.Tensor, tf.Tensor | None]:
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.conditional and y is None:
-            raise ValueError(f"{type(self).__name__} needs labels: call `fit(x, y)`.")
-        return self.to_internal(tf.cast(x, tf.float32)), (y if self.conditional else None)
+        x, labels = self.split_batch(data)
+        return self.to_internal(tf.cast(x, tf.float32)), labels
+
+    def real_minibatches(self, real, labels) -> list[tuple[tf.Tensor, tf.Tensor | None]]:
+        """The real examples of each discriminator update (see `real_batches`)."""
+        k = self.discriminator_steps
+        if self.real_batches == "reuse" or k == 1:
+            return [(real, labels)] * k
+        n = tf.shape(real)[0]
+        minibatches = []
+        for i in range(k):
+            # every k-th example from the i-th; a batch smaller than k repeats examples
+            # rather than leave an update without data
+            index = tf.range(i, tf.maximum(n, k), k) % n
+            minibatches.append((tf.gather(real, index),
+                                None if labels is None else tf.gather(labels, index)))
+        return minibatches
 
     def discriminator_loss(self, real, fake, labels, step: int) -> dict[str, tf.Tensor]:
         """`d_loss` and what it is made of, for one discriminator update."""
-        real_in = self.add_instance_noise(real, 100 + step)
-        fake_in = self.add_instance_noise(fake, 200 + step)
-        # one discriminator pass over both halves: cheaper than two passes of half size
-        both_labels = None if labels is None else tf.concat([labels, labels], axis=0)
-        scores = self.discriminate(tf.concat([real_in, fake_in], axis=0), both_labels, True)
-        d_real, d_fake = tf.split(scores, 2, axis=0)
+        real_in = self.add_instance_noise(real, Stream.INSTANCE_NOISE_REAL, step)
+        fake_in = self.add_instance_noise(fake, Stream.INSTANCE_NOISE_FAKE, step)
+        d_real, d_fake = self.discriminate_pair(real_in, fake_in, labels, training=True)
+        layer_losses = self.network_losses(self.discriminator, self.embedding)
         if self.label_smoothing and self.loss_name in ("minimax", "non_saturating"):
             d_loss = self.d_loss_fn(d_real, d_fake, label_smoothing=self.label_smoothing)
         else:
             d_loss = self.d_loss_fn(d_real, d_fake)
+        d_loss += layer_losses
         if self.r1_weight:
             penalty = kgl.r1_penalty(lambda v: self.discriminate(v, labels, True), real_in)
             d_loss += 0.5 * self.r1_weight * penalty
@@ -272,8 +297,15 @@ class GAN(GenerativeModel):
         gradients = tape.gradient(scaled_loss, variables)
         optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
+    def discriminate_pair(self, real, fake, labels, training: bool):
+        """`(D(real), D(fake))` from one discriminator pass over both halves (cheaper
+        than two passes of half size)."""
+        both_labels = None if labels is None else tf.concat([labels, labels], axis=0)
+        scores = self.discriminate(tf.concat([real, fake], axis=0), both_labels, training)
+        return tuple(tf.split(scores, 2, axis=0))
+
     def discriminator_update(self, real, labels, step: int) -> dict[str, tf.Tensor]:
-        z = self.draw_latent(tf.shape(real)[0], salt=step)
+        z = self.draw_latent(tf.shape(real)[0], Stream.DISCRIMINATOR_LATENT, step)
         fake = self.generator(self.generator_inputs(z, labels), training=True)
         with tf.GradientTape() as tape:
             terms = self.discriminator_loss(real, tf.cast(fake, real.dtype), labels, step)
@@ -282,10 +314,12 @@ class GAN(GenerativeModel):
         return terms
 
     def generator_update(self, real, labels) -> tf.Tensor:
-        z = self.draw_latent(tf.shape(real)[0], salt=99)
+        z = self.draw_latent(tf.shape(real)[0], Stream.GENERATOR_LATENT)
         with tf.GradientTape() as tape:
             fake = self.generator(self.generator_inputs(z, labels), training=True)
+            layer_losses = self.network_losses(self.generator)
             g_loss = self.g_loss_fn(self.discriminate(fake, labels, training=True))
+            g_loss += layer_losses
             scaled = self.scaled_loss(self.optimizer, g_loss)
         self.apply(self.optimizer, scaled, tape, self.generator.trainable_variables)
         self.update_ema()
@@ -299,18 +333,22 @@ class GAN(GenerativeModel):
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real, labels = self.unpack_batch(data)
-        for step in range(self.discriminator_steps):
-            terms = self.discriminator_update(real, labels, step)
-        terms["g_loss"] = self.generator_update(real, labels)
+        minibatches = self.real_minibatches(real, labels)
+        for step, (real_step, labels_step) in enumerate(minibatches):
+            terms = self.discriminator_update(real_step, labels_step, step)
+        terms["g_loss"] = self.generator_update(*minibatches[-1])
         return self.update_metrics(terms)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        self.count_eval_batch()
         real, labels = self.unpack_batch(data)
-        z = self.draw_latent(tf.shape(real)[0], salt=7)
+        z = self.draw_latent(tf.shape(real)[0], Stream.EVAL_LATENT)
         fake = self.generator(self.generator_inputs(z, labels), training=False)
-        d_real = self.discriminate(real, labels, training=False)
-        d_fake = self.discriminate(tf.cast(fake, real.dtype), labels, training=False)
-        terms = {"d_loss": self.d_loss_fn(d_real, d_fake), "g_loss": self.g_loss_fn(d_fake),
+        g_layer_losses = self.network_losses(self.generator)
+        d_real, d_fake = self.discriminate_pair(real, tf.cast(fake, real.dtype), labels, False)
+        d_layer_losses = self.network_losses(self.discriminator, self.embedding)
+        terms = {"d_loss": self.d_loss_fn(d_real, d_fake) + d_layer_losses,
+                 "g_loss": self.g_loss_fn(d_fake) + g_layer_losses,
                  "d_real": tf.reduce_mean(d_real), "d_fake": tf.reduce_mean(d_fake)}
         terms.update(self.extra_test_terms(d_real, d_fake))
         return self.update_metrics(terms)
@@ -335,6 +373,7 @@ class GAN(GenerativeModel):
             else keras.saving.serialize_keras_object(self.embedding),
             loss=self.loss_name,
             discriminator_steps=self.discriminator_steps,
+            real_batches=self.real_batches,
             label_smoothing=self.label_smoothing,
             instance_noise=self.instance_noise,
             r1_weight=self.r1_weight,

@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import default_vae_networks
 from keras_genmodels.validation import as_numpy, check_non_negative
 
@@ -101,6 +102,11 @@ class VAE(GenerativeModel):
         self.beta = check_non_negative(beta, "beta")
         self.kl_warmup_steps = int(check_non_negative(kl_warmup_steps, "kl_warmup_steps"))
         self.free_bits = check_non_negative(free_bits, "free_bits")
+        if self.free_bits and not kgd.factorises(self.prior):
+            raise ValueError(
+                f"`free_bits={free_bits}` needs a prior that factorises over the latent "
+                f"dimensions (`tfd.Independent` of one-dimensional distributions), got "
+                f"{type(self.prior).__name__}; use `free_bits=0` with this prior.")
         self.encoder = self.deserialize_network(encoder) if isinstance(encoder, dict) else encoder
         self.decoder = self.deserialize_network(decoder) if isinstance(decoder, dict) else decoder
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -162,43 +168,67 @@ class VAE(GenerativeModel):
         return self.beta * tf.minimum(1.0, step / float(self.kl_warmup_steps))
 
     def compute_elbo_terms(
-        self, x: tf.Tensor, labels: tf.Tensor | None, salt: int, training: bool
+        self, x: tf.Tensor, labels: tf.Tensor | None, training: bool
     ) -> dict[str, tf.Tensor]:
-        """Returns `loss`, `reconstruction`, `kl` and `elbo` for a batch (batch means)."""
+        """Returns `loss`, `reconstruction`, `kl` and `elbo` for a batch (batch means).
+
+        `loss` is the training objective, with the layer losses of the encoder and the
+        decoder (regularizers, `add_loss`); `training` also picks the noise stream.
+        """
         posterior = self.posterior(x, labels, training)
-        z = self.posterior_sample(posterior, salt)
+        z = self.posterior_sample(posterior,
+                                  Stream.POSTERIOR if training else Stream.EVAL_POSTERIOR)
         params = self.decoder_params(z, labels, training)
+        layer_losses = self.network_losses(self.encoder, self.decoder)
         reconstruction = -tf.reduce_mean(self.likelihood.log_prob(params, x))
         kl = tf.reduce_mean(kgd.kl_divergence(posterior, self.prior, z))
-        loss = reconstruction + self.kl_weight() * self.free_bits_kl(posterior, kl)
-        return {"loss": loss, "reconstruction": reconstruction, "kl": kl,
+        loss = reconstruction + self.kl_weight() * self.free_bits_kl(posterior, kl, z)
+        return {"loss": loss + layer_losses, "reconstruction": reconstruction, "kl": kl,
                 "elbo": -(reconstruction + kl)}
 
-    def free_bits_kl(self, posterior, kl: tf.Tensor) -> tf.Tensor:
-        """The KL term with free bits: `sum_j max(free_bits, E_batch[KL_j])`."""
+    def free_bits_kl(self, posterior, kl: tf.Tensor, z: tf.Tensor) -> tf.Tensor:
+        """The KL term with free bits: `sum_j max(free_bits, E_batch[KL_j])`.
+
+        `E_batch` is the mean over the global batch: under N replicas its value comes from
+        an all-reduce and its gradient from this replica's examples, so N replicas train
+        like one device. `KL_j` is analytic when TFP knows the pair, else the Monte Carlo
+        estimate `log q_j(z_j) - log p_j(z_j)` with the posterior sample `z`.
+        """
         if self.free_bits == 0.0:
             return kl
-        per_dim = kgd.kl_per_dimension(posterior, self.prior)
-        if per_dim is None:
-            return tf.maximum(kl, self.free_bits * self.latent_dim)
-        return tf.reduce_sum(tf.maximum(tf.reduce_mean(per_dim, axis=0), self.free_bits))
+        per_dim = kgd.kl_per_dimension(posterior, self.prior, z)
+        local_sum = tf.reduce_sum(per_dim, axis=0)
+        count = tf.cast(tf.shape(per_dim)[0], per_dim.dtype)
+        local_mean = local_sum / count
+        global_mean = local_mean
+        replica_context = tf.distribute.get_replica_context()
+        if tf.distribute.get_strategy().num_replicas_in_sync > 1 and replica_context:
+            totals = replica_context.all_reduce(
+                "sum", tf.stop_gradient(tf.concat([local_sum, count[None]], 0)))
+            global_mean = totals[:-1] / totals[-1]
+        active = global_mean > self.free_bits
+        # value: the global mean where active; gradient: this replica's share of it
+        clamped = tf.where(active, local_mean + tf.stop_gradient(global_mean - local_mean),
+                           tf.cast(self.free_bits, per_dim.dtype))
+        return tf.reduce_sum(clamped)
 
     def unpack_batch(self, data: Any) -> tuple[tf.Tensor, tf.Tensor | None]:
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return tf.cast(x, tf.float32), (y if self.conditional else None)
+        x, labels = self.split_batch(data)
+        return tf.cast(x, tf.float32), labels
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         x, labels = self.unpack_batch(data)
         with tf.GradientTape() as tape:
-            terms = self.compute_elbo_terms(x, labels, salt=0, training=True)
+            terms = self.compute_elbo_terms(x, labels, training=True)
             loss = self.scaled_loss(self.optimizer, terms["loss"])
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
         return self.update_metrics(terms)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        self.count_eval_batch()
         x, labels = self.unpack_batch(data)
-        return self.update_metrics(self.compute_elbo_terms(x, labels, salt=1, training=False))
+        return self.update_metrics(self.compute_elbo_terms(x, labels, training=False))
 
     def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         for metric in self.metrics:
@@ -288,12 +318,3 @@ class ConditionalVAE(VAE):
             raise ValueError("ConditionalVAE expects inputs `[x, labels]`.")
         return inputs[0], inputs[1]
 
-    def predict_step(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self((x, y) if y is not None else x)
-
-    def unpack_batch(self, data):
-        x, labels = super().unpack_batch(data)
-        if labels is None:
-            raise ValueError("ConditionalVAE needs labels: call `fit(x, y)` or feed `(x, y)`.")
-        return x, labels

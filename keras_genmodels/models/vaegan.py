@@ -41,6 +41,7 @@ import tensorflow as tf
 from keras_genmodels import distributions as kgd
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import (
     build_conv_encoder,
     build_dcgan_discriminator,
@@ -222,28 +223,36 @@ class VAEGAN(GenerativeModel):
 
     # --------------------------------------------------------------- training
     def unpack_batch(self, data: Any) -> tf.Tensor:
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, _ = self.split_batch(data)
         return self.to_internal(tf.cast(x, tf.float32))
 
-    def compute_terms(self, x: tf.Tensor, salt: int, training: bool) -> dict[str, tf.Tensor]:
-        """Every loss of the module docstring for a batch `x` in the internal range."""
+    def compute_terms(self, x: tf.Tensor, training: bool) -> dict[str, tf.Tensor]:
+        """Every loss of the module docstring for a batch `x` in the internal range, each
+        network's loss with that network's layer losses (regularizers, `add_loss`);
+        `training` also picks the noise streams."""
         posterior = self.posterior(x, training)
-        z = self.posterior_sample(posterior, salt)
-        z_p = tf.cast(self.prior_sample(tf.shape(x)[0], salt + 1), z.dtype)
+        z = self.posterior_sample(posterior,
+                                  Stream.POSTERIOR if training else Stream.EVAL_POSTERIOR)
+        z_p = tf.cast(self.prior_sample(tf.shape(x)[0],
+                                        Stream.PRIOR if training else Stream.EVAL_PRIOR), z.dtype)
         # one decoder pass and one discriminator pass over the stacked batches
         x_tilde, x_p = tf.split(self.decoder(tf.concat([z, z_p], 0), training=training), 2)
         logits, features = self.discriminate(
             tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0), training)
+        layer_losses = {name: self.network_losses(net) for name, net in (
+            ("encoder", self.encoder), ("decoder", self.decoder),
+            ("discriminator", self.discriminator))}
         real_logits, tilde_logits, prior_logits = tf.split(logits, 3)
         real_features, tilde_features, _ = tf.split(features, 3)
         fake_logits = tf.concat([tilde_logits, prior_logits], 0)  # mean = average of both
         kl = tf.reduce_mean(kgd.kl_divergence(posterior, self.prior, z))
         llike = self.feature_reconstruction(real_features, tilde_features)
         return {
-            "d_loss": kgl.minimax_discriminator_loss(real_logits, fake_logits),
+            "d_loss": kgl.minimax_discriminator_loss(real_logits, fake_logits)
+            + layer_losses["discriminator"],
             "g_loss": self.reconstruction_weight * llike
-            + kgl.non_saturating_generator_loss(fake_logits),
-            "encoder_loss": self.kl_weight * kl + llike,
+            + kgl.non_saturating_generator_loss(fake_logits) + layer_losses["decoder"],
+            "encoder_loss": self.kl_weight * kl + llike + layer_losses["encoder"],
             "kl": kl,
             "feature_reconstruction": llike,
         }
@@ -258,7 +267,7 @@ class VAEGAN(GenerativeModel):
         x = self.unpack_batch(data)
         variables = self.optimizer_variables()
         with tf.GradientTape(persistent=True) as tape:
-            terms = self.compute_terms(x, salt=0, training=True)
+            terms = self.compute_terms(x, training=True)
             losses = {slot: self.scaled_loss(slot, terms[name])
                       for slot, name in _SLOT_LOSSES.items()}
         # every gradient comes from the same forward pass, before any network moves
@@ -270,7 +279,8 @@ class VAEGAN(GenerativeModel):
         return self.update_metrics(terms)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
-        return self.update_metrics(self.compute_terms(self.unpack_batch(data), 10, False))
+        self.count_eval_batch()
+        return self.update_metrics(self.compute_terms(self.unpack_batch(data), training=False))
 
     def slot_optimizer(self, slot: str) -> keras.optimizers.Optimizer:
         return self.optimizer if slot == self.optimizer_slots[0] else getattr(self, slot)

@@ -21,18 +21,20 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.gan import GAN
+from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.validation import check_non_negative, check_positive_int
 
 
 class _Wasserstein(GAN):
     """What the two Wasserstein GANs share: the loss, `critic_steps`, the estimate."""
 
-    def __init__(self, latent_dim: int, critic_steps: int = 5, **kwargs: Any):
+    def __init__(self, latent_dim: int, critic_steps: int = 5, real_batches: str = "reuse",
+                 **kwargs: Any):
         kwargs.pop("loss", None)
         kwargs.pop("discriminator_steps", None)
         critic_steps = check_positive_int(critic_steps, "critic_steps")
         super().__init__(latent_dim, loss="wasserstein", discriminator_steps=critic_steps,
-                         **kwargs)
+                         real_batches=real_batches, **kwargs)
 
     @property
     def critic_steps(self) -> int:
@@ -131,7 +133,7 @@ class WGANGP(_Wasserstein):
         terms = super().discriminator_loss(real, fake, labels, step)
         epsilon = self.replica_noise(
             lambda n, seed: tf.random.stateless_uniform([n], seed), tf.shape(real)[0],
-            300 + step)
+            Stream.PENALTY_INTERPOLATION, step)
         penalty = kgl.gradient_penalty(
             lambda v: self.discriminate(v, labels, training=True), real, fake, epsilon=epsilon)
         terms["gradient_penalty"] = penalty

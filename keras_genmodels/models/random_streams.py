@@ -1,0 +1,132 @@
+"""Every random draw of a training or evaluation step, by name.
+
+A model's noise is drawn with stateless random ops whose seed is derived from
+
+    (model seed, stream, step, index)
+
+by successive `stateless_fold_in`s, where `stream` is a member of `Stream` (what the draw
+is for), `step` is the optimizer's iteration count in training and the number of batches
+evaluated so far in `evaluate`, and `index` tells apart repeated draws of one stream in
+one step (the critic updates of a WGAN). Each part enters the key separately, so two
+draws share a seed only when they are the same draw: no option (however many critic
+steps) can make two streams collide, as magic salt numbers did in 0.1.
+
+Keyed by the step, the noise of a resumed run repeats that of an uninterrupted one. Under
+a strategy with N replicas every replica draws the noise of the whole global batch from
+the same seed and keeps its own slice (its offset is the sum of the batch sizes of the
+replicas before it), so N replicas train exactly like one device on the same global
+batch, and a ragged last batch still gets distinct noise on every replica.
+
+Example:
+
+```python
+eps = model.replica_noise(
+    lambda n, seed: tf.random.stateless_normal([n, 8], seed),
+    batch_size, Stream.POSTERIOR)
+```
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+
+class Stream(enum.IntEnum):
+    """What a random draw is for; the value is part of the seed."""
+
+    #: the reparameterised sample of the posterior q(z|x) (VAE, VAE-GAN)
+    POSTERIOR = 1
+    #: codes from the prior decoded as extra samples (VAE-GAN's x_p)
+    PRIOR = 2
+    #: codes of the generated batch of a discriminator (critic) update; index: the update
+    DISCRIMINATOR_LATENT = 3
+    #: codes of the generator update
+    GENERATOR_LATENT = 4
+    #: instance noise on the real half of a discriminator update; index: the update
+    INSTANCE_NOISE_REAL = 5
+    #: instance noise on the generated half of a discriminator update; index: the update
+    INSTANCE_NOISE_FAKE = 6
+    #: the interpolation weights of WGAN-GP's penalty; index: the update
+    PENALTY_INTERPOLATION = 7
+    #: every draw of `evaluate` (keyed by the evaluated batch, not the optimizer step)
+    EVAL_POSTERIOR = 101
+    EVAL_PRIOR = 102
+    EVAL_LATENT = 103
+
+
+#: Streams drawn in `test_step`: their step is the number of batches evaluated so far.
+EVAL_STREAMS = frozenset({Stream.EVAL_POSTERIOR, Stream.EVAL_PRIOR, Stream.EVAL_LATENT})
+
+
+class RandomStreams:
+    """Mixin of `GenerativeModel`: seeds and replica-exact noise for every `Stream`."""
+
+    def create_eval_counter(self) -> None:
+        """Creates the counter of evaluated batches (call once, in `__init__`)."""
+        self.eval_batches = keras.Variable(
+            0, dtype="int64", trainable=False, aggregation="only_first_replica",
+            name="eval_batches")
+
+    def count_eval_batch(self) -> None:
+        """Advances the evaluation step: the first line of every `test_step`, so each
+        evaluated batch draws its own noise."""
+        self.eval_batches.assign_add(1)
+
+    def reset_eval_counter(self) -> None:
+        """Restarts the evaluation noise: every `evaluate` call draws the same noise."""
+        self.eval_batches.assign(0)
+
+    def noise_seed(self, stream: Stream, index: int = 0) -> tf.Tensor:
+        """Returns the stateless-RNG seed (int32, shape `[2]`, as TFP wants) of a draw.
+
+        Args:
+            stream: what the draw is for.
+            index: tells apart repeated draws of one stream within a step.
+        """
+        if stream in EVAL_STREAMS:
+            step = self.eval_batches
+        else:
+            step = self.optimizer.iterations if self.optimizer is not None else 0
+        seed = tf.constant([self.seed, int(stream)], tf.int64)
+        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(step, tf.int64))
+        seed = tf.random.experimental.stateless_fold_in(seed, tf.constant(index, tf.int64))
+        return tf.cast(seed, tf.int32)
+
+    def replica_noise(
+        self, sampler: Callable[[Any, tf.Tensor], tf.Tensor], batch_size: Any,
+        stream: Stream, index: int = 0,
+    ) -> tf.Tensor:
+        """Draws `sampler(n, seed)` noise for this replica's `batch_size` examples.
+
+        Every replica draws the noise of the global batch from the same seed and keeps
+        the slice at its offset in the global batch.
+        """
+        seed = self.noise_seed(stream, index)
+        replica_context = tf.distribute.get_replica_context()
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas == 1 or replica_context is None:
+            return sampler(batch_size, seed)
+        sizes = replica_context.all_gather(tf.reshape(tf.cast(batch_size, tf.int32), [1]), 0)
+        replica = replica_context.replica_id_in_sync_group
+        offset = tf.reduce_sum(sizes[:replica])
+        noise = sampler(tf.reduce_sum(sizes), seed)
+        return noise[offset : offset + batch_size]
+
+    def posterior_sample(self, posterior: Any, stream: Stream) -> tf.Tensor:
+        """A reparameterised sample `mu + sigma * eps` of a diagonal-Gaussian posterior."""
+        loc = posterior.mean()
+        eps = self.replica_noise(
+            lambda n, seed: tf.random.stateless_normal([n, self.latent_dim], seed),
+            tf.shape(loc)[0], stream)
+        return loc + posterior.stddev() * eps
+
+    def prior_sample(self, batch_size: Any, stream: Stream, index: int = 0) -> tf.Tensor:
+        """Codes from the prior for this replica's `batch_size` examples (float32)."""
+        return tf.cast(self.replica_noise(
+            lambda n, seed: self.prior.sample(n, seed=seed), batch_size, stream, index),
+            tf.float32)
