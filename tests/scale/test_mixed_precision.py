@@ -1,6 +1,7 @@
 """Mixed precision: every model trains under `mixed_float16` and `mixed_bfloat16` with
-loss scaling on every optimizer, keeps its public outputs, logits and distribution
-parameters in float32, and saves and loads under the policy."""
+loss scaling on every optimizer, takes the same step as in float32, keeps its public
+outputs, logits and distribution parameters in float32, and saves and loads under the
+policy."""
 
 from __future__ import annotations
 
@@ -102,6 +103,51 @@ def test_trains_under_mixed_precision(name, mixed_policy, tiny_image_model, mnis
         if scaled:
             assert float(optimizer.dynamic_scale) == float(optimizers[slot].dynamic_scale)
     np.testing.assert_array_equal(restored.sample(4, seed=0, labels=labels), images)
+
+
+def _one_sgd_step(model, x, y) -> dict[str, np.ndarray]:
+    """Compiles `model` with SGD in every slot, takes one training step on `(x, y)` and
+    returns each slot's update, all its variables flattened into one vector."""
+    model.build((None, *x.shape[1:]))
+    model.compile(**{slot: keras.optimizers.SGD(0.1) for slot in model.optimizer_slots})
+    variables = model.optimizer_variables()
+    before = {slot: [np.array(v) for v in vs] for slot, vs in variables.items()}
+    model.train_step((x, y) if model.conditional else x)
+    return {slot: np.concatenate([(np.asarray(v) - b).ravel()
+                                  for v, b in zip(vs, before[slot], strict=True)])
+            for slot, vs in variables.items()}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_one_step_under_float16_equals_the_float32_step(name, set_policy, tiny_vector_model,
+                                                        vectors):
+    # SGD's update is the learning rate times the gradient, so a loss scale (2**15) that
+    # is applied twice or never undone shows as an update 2**15 times too large, one
+    # undone twice as an update 2**15 times too small; Adam's update would hide either
+    # (it does not change when the gradient is multiplied by a constant).
+    x, y = vectors  # 64 examples: one step on the whole batch
+    reference = tiny_vector_model(name)
+    reference.build((None, *x.shape[1:]))
+    initial = reference.get_weights()
+    expected = _one_sgd_step(reference, x, y)
+
+    set_policy("mixed_float16")
+    model = tiny_vector_model(name)
+    model.build((None, *x.shape[1:]))
+    model.set_weights(initial)
+    updates = _one_sgd_step(model, x, y)
+
+    assert set(updates) == set(model.optimizer_slots)
+    for slot in model.optimizer_slots:
+        optimizer = getattr(model, slot)
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer), slot
+        assert float(optimizer.dynamic_scale) == 2.0**15, slot  # no step was skipped
+        error = np.linalg.norm(updates[slot] - expected[slot])
+        size = np.linalg.norm(expected[slot])
+        assert size > 0.0, slot
+        # float16 rounding moves the update by ~1e-3 of its size (a hidden unit whose
+        # input is within float16's rounding of 0 may change side, hence the margin)
+        assert error < 0.1 * size, (slot, error / size)
 
 
 def test_spectral_normalization_keeps_float32_master_weights(mixed_policy):
