@@ -1,0 +1,74 @@
+"""Draws noise on 2 logical CPU replicas with ragged batches and trains a WGAN-GP with
+fresh critic minibatches on 1 and 2 replicas; prints the results as JSON.
+
+Run as a subprocess: the logical devices must be configured before TensorFlow starts.
+"""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import tensorflow as tf  # noqa: E402
+
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * 2
+)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_genmodels as kg  # noqa: E402
+from keras_genmodels.models.random_streams import Stream  # noqa: E402
+from keras_genmodels.networks import build_mlp_discriminator, build_mlp_generator  # noqa: E402
+
+
+def ragged_noise():
+    """Replica 0 holds 3 examples and replica 1 holds 2, as in a ragged last batch."""
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with mirrored.scope():
+        model = kg.VAE(4, seed=3, data_shape=(2,))
+        model.compile()
+
+    def draw(sizes):
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        size = tf.gather(sizes, replica)
+        return model.replica_noise(
+            lambda n, seed: tf.random.stateless_normal([n, 4], seed), size, Stream.POSTERIOR)
+
+    per_replica = mirrored.experimental_local_results(
+        mirrored.run(tf.function(draw), args=(tf.constant([3, 2]),)))
+    single = kg.VAE(4, seed=3, data_shape=(2,))
+    single.compile()
+    whole = single.replica_noise(
+        lambda n, seed: tf.random.stateless_normal([n, 4], seed), 5, Stream.POSTERIOR)
+    return [p.numpy().tolist() for p in per_replica], whole.numpy().tolist()
+
+
+def fresh_wgangp_gap():
+    points = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+    weights = None
+    results = []
+    for strategy in (tf.distribute.OneDeviceStrategy("/cpu:0"),
+                     tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            model = kg.WGANGP(4, generator=build_mlp_generator(4, 2, hidden_units=(16,)),
+                              discriminator=build_mlp_discriminator(2, hidden_units=(16,)),
+                              critic_steps=2, real_batches="fresh", seed=1)
+            model.build((None, 2))
+            if weights is not None:
+                model.set_weights(weights)
+            weights = model.get_weights()
+            model.compile(**{slot: keras.optimizers.SGD(0.05) for slot in model.optimizer_slots})
+        model.fit(points, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        results.append(model.get_weights())
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(results[0], weights, strict=True))
+    gap = max(float(np.max(np.abs(a - b))) for a, b in zip(*results, strict=True))
+    return {"moved": moved, "gap": gap}
+
+
+if __name__ == "__main__":
+    per_replica, whole = ragged_noise()
+    print("RESULT " + json.dumps({"per_replica": per_replica, "whole": whole,
+                                  "fresh": fresh_wgangp_gap()}))
