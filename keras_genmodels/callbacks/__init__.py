@@ -6,7 +6,8 @@ projector), `tensorboard.py` (Keras' scalar logging without its memory growth),
 `guard.py` (stops on NaN) and `backup.py` (resumes a killed run, mid-epoch included).
 The picture callbacks work for every model family through its public methods; every
 callback that writes does so from the chief worker only and checks its arguments when
-built.
+built: on the chief, a folder argument (`log_dir`, `png_dir`, `backup_dir`) is created
+then and must accept a probe file, so an unwritable folder fails before training.
 """
 
 from keras_genmodels.callbacks.backup import BackupAndRestore

@@ -64,8 +64,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         delete_checkpoint: remove the backup when training ends normally.
 
     Raises:
-        TypeError / ValueError: `backup_dir` is not a writable path, or `save_freq` is
-            neither `"epoch"` nor a positive integer.
+        TypeError / ValueError: `backup_dir` is not a path, is a file, or (on the chief)
+            cannot be created or written (checked now, see `check_log_dir`); or
+            `save_freq` is neither `"epoch"` nor a positive integer.
     """
 
     def __init__(self, backup_dir: str | os.PathLike, save_freq: str | int = "epoch",

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -58,32 +59,67 @@ def is_chief() -> bool:
 
 
 def check_log_dir(log_dir: Any, name: str = "log_dir") -> Path:
-    """Returns `log_dir` as a Path after checking that it can be created and written.
+    """Returns `log_dir` as a Path after making sure this process can write there.
 
-    Nothing is created here: the folder is made by the chief on its first write, so a
-    non-chief worker leaves no trace. The check walks up to the nearest existing folder
-    and requires it to be writable.
+    Callbacks call it when they are built, so that a bad folder fails before training
+    rather than at the end of the first epoch. On the chief (the process that writes,
+    see `is_chief`) the folder is created, with its parents, and a probe file is written
+    into it and removed: that is the only reliable test (permission bits say nothing to
+    root, nor about read-only or virtual file systems such as `/proc`). The folder is left
+    in place, empty, for the callback's first write.
+
+    Other workers of a multi-worker run never write there (the picture callbacks skip
+    writing, `TensorBoard` and `BackupAndRestore` write into a private temporary folder),
+    and the folder may live on the chief's storage, so they create nothing: they only
+    check that no file stands where the folder or one of its parents should be.
+
+    Example:
+
+    ```python
+    path = check_log_dir("runs/vae/images")   # creates runs/vae/images (on the chief)
+    check_log_dir("/proc/none/dir")           # ValueError: `log_dir` ... cannot be created
+    ```
+
+    Args:
+        log_dir: the folder, a `str` or `os.PathLike`.
+        name: the argument's name, used in error messages.
+
+    Returns:
+        `log_dir` as a `pathlib.Path`.
+
+    Raises:
+        TypeError: if `log_dir` is not a path.
+        ValueError: if it is empty, is (or lies under) a file, or, on the chief, cannot
+            be created or written.
     """
     if not isinstance(log_dir, (str, os.PathLike)):
         raise TypeError(f"`{name}` must be a path (str or os.PathLike), got "
-                        f"{type(log_dir).__name__}.")
-    path = Path(log_dir)
+                        f"{type(log_dir).__name__} {log_dir!r}.")
     if str(log_dir) == "":
-        raise ValueError(f"`{name}` must be a non-empty path.")
-    if path.exists():
-        if not path.is_dir():
-            raise ValueError(f"`{name}` {str(path)!r} exists and is not a folder.")
-        existing = path
-    else:
-        existing = path.absolute().parent
-        while not existing.exists():
-            existing = existing.parent
-        if not existing.is_dir():
-            raise ValueError(f"`{name}` {str(path)!r} cannot be created: {str(existing)!r} "
-                             "is a file.")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"`{name}` {str(path)!r} is not writable ({str(existing)!r} denies "
-                         "write access).")
+        raise ValueError(f"`{name}` must be a non-empty path, got ''.")
+    path = Path(log_dir)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"`{name}` {str(path)!r} exists and is not a folder; expected a "
+                         "folder to write into.")
+    existing = path.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"`{name}` {str(path)!r} cannot be created: {str(existing)!r} is a "
+                         "file; expected a folder to write into.")
+    if not is_chief():
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"`{name}` {str(path)!r} cannot be created ({error.strerror or error}); "
+                         "expected a folder this process can create and write into.") from error
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".kg-write-probe-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"`{name}` {str(path)!r} is not writable ({error.strerror or error}); "
+                         "expected a folder this process can write into.") from error
     return path
 
 
@@ -111,10 +147,12 @@ class ImageLogger(keras.callbacks.Callback):
     training ends.
 
     Args:
-        log_dir: folder of the TensorBoard event files.
+        log_dir: folder of the TensorBoard event files; on the chief it is created, and
+            checked writable, when the callback is built (see `check_log_dir`).
         tag: the image's name in TensorBoard.
         every_n_epochs: log after every n-th epoch (and before training starts).
-        png_dir: if given, each grid is also saved as `png_dir/{tag}_epoch{N:04d}.png`.
+        png_dir: if given, each grid is also saved as `png_dir/{tag}_epoch{N:04d}.png`
+            (checked like `log_dir`).
     """
 
     def __init__(

@@ -51,13 +51,15 @@ class TensorBoard(keras.callbacks.TensorBoard):
     ```
 
     Args:
-        log_dir: folder of the event files (created by the chief on its first write).
+        log_dir: folder of the event files; the chief creates it and checks that it can
+            write there when the callback is built (see `check_log_dir`).
         **kwargs: the other arguments of `keras.callbacks.TensorBoard` (`histogram_freq`,
             `write_graph`, `write_images`, `write_steps_per_second`, `update_freq`,
             `profile_batch`, `embeddings_freq`, `embeddings_metadata`).
 
     Raises:
-        TypeError / ValueError: `log_dir` is not a path or cannot be written.
+        TypeError / ValueError: `log_dir` is not a path, or is a file, or (on the chief)
+            cannot be created or written.
     """
 
     def __init__(self, log_dir: str | os.PathLike = "logs", **kwargs: Any) -> None:
