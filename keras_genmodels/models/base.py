@@ -127,8 +127,7 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         self.built = True
         if self.compiled and self._defaults_kind not in (None, self.data_kind):
             # `compile()` ran before the data was seen: take the defaults of this data
-            with self.distribute_strategy.scope():
-                self.compile_optimizers(self._requested_optimizers, **self._compile_kwargs)
+            self.compile_optimizers(self._requested_optimizers, **self._compile_kwargs)
         self.build_optimizers()
 
     def build_from_data(self, x: np.ndarray) -> None:

@@ -126,7 +126,9 @@ class InputChecks:
                 "dataset of `(x, y)` batches (for `predict`: `predict((x, y))`).")
         bx, _ = self.check_data(x, y, name)
         if not self.built or self.data_shape is None:
-            self.build((None, *bx.shape[1:]))
+            # in the model's strategy: `fit` may run outside the scope it was made in
+            with self.distribute_strategy.scope():
+                self.build((None, *bx.shape[1:]))
 
     def _normalize_validation_data(self, validation_data: Any) -> Any:
         if validation_data is None or isinstance(

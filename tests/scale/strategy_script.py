@@ -1,5 +1,6 @@
-"""Draws noise on 2 logical CPU replicas with ragged batches and trains a WGAN-GP with
-fresh critic minibatches on 1 and 2 replicas; prints the results as JSON.
+"""On 2 logical CPU replicas: draws noise with ragged batches, trains a WGAN-GP with fresh
+critic minibatches on 1 and 2 replicas, and trains a GAN compiled in a strategy scope
+before its data was seen; prints the results as JSON.
 
 Run as a subprocess: the logical devices must be configured before TensorFlow starts.
 """
@@ -68,7 +69,23 @@ def fresh_wgangp_gap():
     return {"moved": moved, "gap": gap}
 
 
+def deferred_defaults():
+    """`compile()` in the scope before any data; `fit` on vectors outside it."""
+    with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+        model = kg.GAN(4, seed=0)
+        model.compile()
+    points = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    history = model.fit(points, batch_size=32, epochs=2, verbose=0)
+    expected = kg.models.defaults.OPTIMIZER_DEFAULTS["GAN"]["vector"]["*"]
+    return {"optimizer": [type(model.optimizer).__name__,
+                          float(model.optimizer.learning_rate.numpy())],
+            "expected": [expected[0], expected[1]["learning_rate"]],
+            "steps": int(model.optimizer.iterations.numpy()),
+            "d_loss": [float(v) for v in history.history["d_loss"]]}
+
+
 if __name__ == "__main__":
     per_replica, whole = ragged_noise()
     print("RESULT " + json.dumps({"per_replica": per_replica, "whole": whole,
-                                  "fresh": fresh_wgangp_gap()}))
+                                  "fresh": fresh_wgangp_gap(),
+                                  "deferred": deferred_defaults()}))

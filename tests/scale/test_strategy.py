@@ -1,5 +1,6 @@
-"""Replicas draw distinct noise even on a ragged last batch, and fresh critic minibatches
-train on 2 replicas exactly like on one device."""
+"""Replicas draw distinct noise even on a ragged last batch, fresh critic minibatches
+train on 2 replicas exactly like on one device, and `compile()` in a strategy scope
+before the data is seen takes the data's defaults."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).with_name("replica_noise_script.py")
+SCRIPT = Path(__file__).with_name("strategy_script.py")
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +37,11 @@ def test_fresh_critic_minibatches_match_one_device(result):
     moved, gap = result["fresh"]["moved"], result["fresh"]["gap"]
     assert moved > 1e-3
     assert gap < 1e-5 + 1e-3 * moved
+
+
+def test_compile_before_data_takes_the_vector_defaults_under_a_strategy(result):
+    deferred = result["deferred"]
+    assert deferred["optimizer"][0] == deferred["expected"][0]
+    assert deferred["optimizer"][1] == pytest.approx(deferred["expected"][1])
+    assert deferred["steps"] == 4
+    assert all(np.isfinite(deferred["d_loss"]))
