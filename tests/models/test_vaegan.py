@@ -3,6 +3,8 @@ optimizers, its public methods, saving and resuming."""
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from keras_genmodels.networks import (
 )
 
 LATENT = 4
+METRICS = {"d_loss", "g_loss", "encoder_loss", "kl", "feature_reconstruction"}
 NETWORKS = {"encoder_optimizer": "encoder", "decoder_optimizer": "decoder",
             "d_optimizer": "discriminator"}
 
@@ -277,3 +280,56 @@ class TestBadInput:
             model.encode(np.zeros((2, 32, 32, 1), "float32"))
         with pytest.raises(ValueError, match="method.*linear.*slerp"):
             model.interpolate(self.x[0], self.x[1], method="cubic")
+
+
+def test_validation_metrics_are_evaluate_on_the_validation_data(make_model, vector_data):
+    x, _ = vector_data
+    model = make_model("VAEGAN", kl_weight=0.5)
+    model.compile()
+    history = model.fit(x[:48], validation_data=(x[48:],), epochs=2, batch_size=8,
+                        verbose=0).history
+    assert set(history) == METRICS | {f"val_{name}" for name in METRICS}
+    assert all(np.all(np.isfinite(v)) for v in history.values()), history
+
+    result = model.evaluate(x[48:], batch_size=8, verbose=0, return_dict=True)
+    assert set(result) == METRICS
+    for name, value in result.items():
+        assert history[f"val_{name}"][-1] == pytest.approx(value, rel=1e-5), name
+    assert result["kl"] > 0.0 and result["feature_reconstruction"] > 0.0
+    assert result["encoder_loss"] == pytest.approx(
+        0.5 * result["kl"] + result["feature_reconstruction"], rel=1e-5)
+
+
+class Batches(keras.utils.PyDataset):
+    """The array `x` in order, `batch_size` examples at a time."""
+
+    def __init__(self, x, batch_size):
+        super().__init__()
+        self.x, self.batch_size = x, batch_size
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index):
+        return self.x[index * self.batch_size : (index + 1) * self.batch_size]
+
+
+def test_fit_on_a_dataset_or_pydataset_trains_like_arrays(make_model, vector_data):
+    x = vector_data[0][:48]
+    sources = {
+        "arrays": lambda model: model.fit(x, batch_size=16, epochs=1, shuffle=False, verbose=0),
+        "dataset": lambda model: model.fit(tf.data.Dataset.from_tensor_slices(x).batch(16),
+                                           epochs=1, shuffle=False, verbose=0),
+        "pydataset": lambda model: model.fit(Batches(x, 16), epochs=1, shuffle=False,
+                                             verbose=0),
+    }
+    trained = {}
+    for source, fit in sources.items():
+        model = make_model("VAEGAN")
+        model.compile(**{slot: keras.optimizers.SGD(0.1) for slot in NETWORKS})
+        fit(model)
+        assert [int(model.slot_optimizer(s).iterations) for s in model.optimizer_slots] == [3] * 3
+        trained[source] = [np.asarray(w) for w in model.weights]
+    for source in ("dataset", "pydataset"):
+        for a, b in zip(trained[source], trained["arrays"], strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-6, err_msg=source)
