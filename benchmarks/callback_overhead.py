@@ -29,8 +29,8 @@ the time goes.
 
 Usage:
 
-    python benchmarks/callback_overhead.py --data ../shared/data/mnist10k.npz
-    KG_MNIST_NPZ=path/to/mnist.npz python benchmarks/callback_overhead.py --repeats 7
+    python benchmarks/callback_overhead.py        # on the mnist10k digits shipped in the package
+    python benchmarks/callback_overhead.py --data path/to/mnist.npz --repeats 7
 """
 
 from __future__ import annotations
@@ -103,9 +103,9 @@ def time_callbacks(callbacks: list, model, reps: int) -> dict[str, float]:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=os.environ.get("KG_MNIST_NPZ"),
-                        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); "
-                        "default $KG_MNIST_NPZ.")
+    parser.add_argument("--data", default=None,
+                        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default: "
+                        "the mnist10k digits shipped in the package.")
     parser.add_argument("--latent-dim", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=5, help="timed epochs per model")
@@ -115,8 +115,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args(argv)
-    if not args.data:
-        parser.error("--data is required (or set KG_MNIST_NPZ)")
+    if args.data is None:
+        from keras_genmodels.datasets import packaged_path
+
+        args.data = str(packaged_path("mnist10k"))
 
     (x_train, _), (x_test, y_test) = load_image_dataset("mnist", path=args.data)
     log_dir = args.log_dir or tempfile.mkdtemp(prefix="kg_callback_overhead_")

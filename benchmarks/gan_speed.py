@@ -46,8 +46,8 @@ the median of the per-pair speed ratios is the steadiest number on a shared mach
 
 Usage:
 
-    python benchmarks/gan_speed.py --data ../shared/data/mnist10k.npz
-    KG_MNIST_NPZ=path/to/mnist.npz python benchmarks/gan_speed.py --models gan --json out.json
+    python benchmarks/gan_speed.py        # on the mnist10k digits shipped in the package
+    python benchmarks/gan_speed.py --data path/to/mnist.npz --models gan --json out.json
 """
 
 from __future__ import annotations
@@ -423,8 +423,9 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data",
-        default=os.environ.get("KG_MNIST_NPZ"),
-        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default $KG_MNIST_NPZ.",
+        default=None,
+        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default: the mnist10k "
+        "digits shipped in the package.",
     )
     parser.add_argument("--models", choices=["gan", "wgan_gp", "both"], default="both")
     parser.add_argument("--latent-dim", type=int, default=128)
@@ -451,8 +452,10 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args(argv)
-    if not args.data:
-        parser.error("--data is required (or set KG_MNIST_NPZ)")
+    if args.data is None:
+        from keras_genmodels.datasets import packaged_path
+
+        args.data = str(packaged_path("mnist10k"))
     if args.epochs < 2:
         parser.error("--epochs must be >= 2 (the first epoch is not timed)")
 

@@ -21,8 +21,8 @@ Two measurements, each in its own fresh subprocess (so neither sees the other's 
 
 Usage:
 
-    python benchmarks/memory_soak.py --data ../shared/data/mnist10k.npz
-    python benchmarks/memory_soak.py --data mnist10k.npz --steps 2000 --iwae-samples 100 \\
+    python benchmarks/memory_soak.py        # on the mnist10k digits shipped in the package
+    python benchmarks/memory_soak.py --steps 2000 --iwae-samples 100 \\
         --iwae-images 500 --json soak.json
 """
 
@@ -212,8 +212,9 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data",
-        default=os.environ.get("KG_MNIST_NPZ"),
-        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default $KG_MNIST_NPZ.",
+        default=None,
+        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default: the mnist10k "
+        "digits shipped in the package.",
     )
     parser.add_argument("--steps", type=int, default=10_000, help="soak training steps (0 skips)")
     parser.add_argument("--steps-per-epoch", type=int, default=50)
@@ -236,8 +237,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--child-out", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--model-path", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not args.data:
-        parser.error("--data is required (or set KG_MNIST_NPZ)")
+    if args.data is None:
+        from keras_genmodels.datasets import packaged_path
+
+        args.data = str(packaged_path("mnist10k"))
 
     if args.child:
         result = soak(args) if args.child == "soak" else iwae(args)

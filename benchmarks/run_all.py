@@ -34,8 +34,8 @@ not), so with `mixed_float16` their updates are numerically off; their cost is t
 
 Usage:
 
-    python benchmarks/run_all.py --data ../shared/data/mnist10k.npz --train-limit 1024
-    python benchmarks/run_all.py --data mnist10k.npz --train-limit 0 --epochs 4 \\
+    python benchmarks/run_all.py --train-limit 1024    # the mnist10k digits in the package
+    python benchmarks/run_all.py --data path/to/mnist.npz --train-limit 0 --epochs 4 \\
         --mixed-precision mixed_bfloat16 --jit-compile --json run_all.json
 """
 
@@ -279,8 +279,9 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data",
-        default=os.environ.get("KG_MNIST_NPZ"),
-        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default $KG_MNIST_NPZ.",
+        default=None,
+        help="MNIST-layout .npz (x_train, y_train, x_test, y_test); default: the mnist10k "
+        "digits shipped in the package.",
     )
     parser.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
     parser.add_argument("--batch-size", type=int, default=64)
@@ -308,8 +309,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not args.data:
-        parser.error("--data is required (or set KG_MNIST_NPZ)")
+    if args.data is None:
+        from keras_genmodels.datasets import packaged_path
+
+        args.data = str(packaged_path("mnist10k"))
     if args.epochs < 2:
         parser.error("--epochs must be >= 2 (the first epoch is not timed)")
 
