@@ -35,22 +35,25 @@ POINTS = RNG.normal(size=(32, 2)).astype("float32")
 LABELS = (np.arange(32) % 3).astype("int32")
 
 
-def vae(conditional=False):
+def vae(conditional=False, **options):
     extra = 3 if conditional else 0
     encoder = build_conv_encoder((28, 28, 1 + extra), 4, filters=(4, 8), dense_units=16)
     decoder = build_conv_decoder(2 + extra, (28, 28, 1), filters=(8, 4), dense_units=16)
     if conditional:
-        return kg.ConditionalVAE(2, num_classes=3, encoder=encoder, decoder=decoder, seed=1)
-    return kg.VAE(2, encoder=encoder, decoder=decoder, seed=1)
+        return kg.ConditionalVAE(2, num_classes=3, encoder=encoder, decoder=decoder, seed=1,
+                                 **options)
+    return kg.VAE(2, encoder=encoder, decoder=decoder, seed=1, **options)
 
 
-def gan(kind, conditional=False):
+def gan(kind, conditional=False, **options):
     extra = 3 if conditional else 0
     generator = build_mlp_generator(4 + extra, 2, hidden_units=(16,))
-    discriminator = build_mlp_discriminator(2 + extra, hidden_units=(16,))
-    options = dict(generator=generator, discriminator=discriminator, seed=1,
-                   num_classes=3 if conditional else None)
-    return getattr(kg, kind)(4, **options)
+    # a projection discriminator takes no label channels and returns its features too
+    projection = options.get("projection_discriminator", False)
+    discriminator = build_mlp_discriminator(2 + (0 if projection else extra),
+                                            hidden_units=(16,), return_features=projection)
+    return getattr(kg, kind)(4, generator=generator, discriminator=discriminator, seed=1,
+                             num_classes=3 if conditional else None, **options)
 
 
 def dcgan():
@@ -78,11 +81,48 @@ MODELS = {
     "WGAN": (lambda: gan("WGAN"), (POINTS,)),
     "WGANGP": (lambda: gan("WGANGP"), (POINTS,)),
     "VAEGAN": (vaegan, (POINTS,)),
+    # the options whose statistics or extra state could differ between 1 and N replicas
+    "VAE free_bits": (lambda: free_bits_vae(), (IMAGES,)),
+    "GAN r1": (lambda: gan("GAN", r1_weight=1.0), (POINTS,)),
+    "GAN instance_noise": (lambda: gan("GAN", instance_noise=0.1), (POINTS,)),
+    "GAN ema": (lambda: gan("GAN", ema_decay=0.9), (POINTS,)),
+    "ConditionalGAN projection": (
+        lambda: gan("ConditionalGAN", True, projection_discriminator=True), (POINTS, LABELS)),
 }
+
+
+def straddling_free_bits():
+    """A free-bits threshold (nats) that separates the two replicas of the first step.
+
+    Free bits clamp each latent dimension's KL averaged over the (global) batch. At the
+    initial weights the first batch's halves (one per replica) have different mean KLs;
+    the threshold is put between the lower one and the whole batch's mean, so that one
+    device penalises that dimension while a replica that clamped its own half would not.
+    """
+    keras.utils.set_random_seed(0)  # the initial weights of `train`'s first model
+    probe = vae()  # free bits do not change the networks or their initial weights
+    probe.build((None, *IMAGES.shape[1:]))
+    posterior = probe.encode(IMAGES[:16])
+    mean, stddev = np.asarray(posterior.mean()), np.asarray(posterior.stddev())
+    kl = 0.5 * (mean**2 + stddev**2 - 1.0) - np.log(stddev)  # per example and dimension
+    halves = np.stack([kl[:8].mean(axis=0), kl[8:].mean(axis=0)])
+    dim = int(np.argmax(np.abs(halves[0] - halves[1])))
+    low, batch = float(halves[:, dim].min()), float(kl[:, dim].mean())
+    return low + 0.5 * (batch - low)
+
+
+def free_bits_vae():
+    """A VAE with free bits that bind on one replica and not on the other (see above)."""
+    threshold = straddling_free_bits()
+    keras.utils.set_random_seed(0)  # the probe's initial weights
+    # beta=10: the KL's gradient then shows next to the reconstruction's (~500 nats)
+    return vae(beta=10.0, free_bits=threshold)
 
 
 def train(name, strategy, initial):
     make, data = MODELS[name]
+    if initial is None:
+        keras.utils.set_random_seed(0)  # the same initial weights in every run of the test
     with strategy.scope():
         model = make()
         model.build((None, *data[0].shape[1:]))
@@ -96,7 +136,6 @@ def train(name, strategy, initial):
 
 
 def main():
-    keras.utils.set_random_seed(0)  # the same initial weights in every run of the test
     single = tf.distribute.OneDeviceStrategy("/cpu:0")
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert mirrored.num_replicas_in_sync == 2

@@ -2,8 +2,9 @@
 
 Gradients are summed across replicas, so every loss must be divided by the number of
 replicas; the noise must be the same too, which `replica_noise` guarantees by giving each
-replica its slice of one global draw. Plain SGD is used because Adam normalises away a
-gradient that is N times too large.
+replica its slice of one global draw; a statistic of the batch (free bits) must be one of
+the global batch. Plain SGD is used because Adam normalises away a gradient that is N
+times too large.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def gaps():
 
 @pytest.mark.parametrize(
     "model",
-    ["VAE", "ConditionalVAE", "GAN", "DCGAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN"],
+    ["VAE", "ConditionalVAE", "GAN", "DCGAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN",
+     # with the options on: a batch statistic (free bits), a penalty with its own gradient
+     # (R1), more noise streams (instance noise), extra state (EMA of the generator), an
+     # extra trained layer (the projection discriminator's class embedding)
+     "VAE free_bits", "GAN r1", "GAN instance_noise", "GAN ema", "ConditionalGAN projection"],
 )
 def test_two_replicas_match_one_device(gaps, model):
     moved, gap = gaps[model]["moved"], gaps[model]["gap"]
