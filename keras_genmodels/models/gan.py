@@ -350,11 +350,12 @@ class GAN(GenerativeModel):
         terms = {"d_loss": self.d_loss_fn(d_real, d_fake) + d_layer_losses,
                  "g_loss": self.g_loss_fn(d_fake) + g_layer_losses,
                  "d_real": tf.reduce_mean(d_real), "d_fake": tf.reduce_mean(d_fake)}
-        terms.update(self.extra_test_terms(d_real, d_fake))
+        self.add_test_terms(terms, real, tf.cast(fake, real.dtype), labels)
         return self.update_metrics(terms)
 
-    def extra_test_terms(self, d_real, d_fake) -> dict[str, tf.Tensor]:
-        return {}
+    def add_test_terms(self, terms: dict[str, tf.Tensor], real, fake, labels) -> None:
+        """Adds a family's own evaluation terms to `terms` (real and generated batches in
+        the internal range)."""
 
     def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         for name, tracker in self.trackers.items():

@@ -57,10 +57,12 @@ class Stream(enum.IntEnum):
     EVAL_POSTERIOR = 101
     EVAL_PRIOR = 102
     EVAL_LATENT = 103
+    EVAL_PENALTY_INTERPOLATION = 104
 
 
 #: Streams drawn in `test_step`: their step is the number of batches evaluated so far.
-EVAL_STREAMS = frozenset({Stream.EVAL_POSTERIOR, Stream.EVAL_PRIOR, Stream.EVAL_LATENT})
+EVAL_STREAMS = frozenset({Stream.EVAL_POSTERIOR, Stream.EVAL_PRIOR, Stream.EVAL_LATENT,
+                          Stream.EVAL_PENALTY_INTERPOLATION})
 
 
 class RandomStreams:
@@ -91,7 +93,8 @@ class RandomStreams:
         if stream in EVAL_STREAMS:
             step = self.eval_batches
         else:
-            step = self.optimizer.iterations if self.optimizer is not None else 0
+            optimizer = getattr(self, "optimizer", None)  # None before `compile`
+            step = optimizer.iterations if optimizer is not None else 0
         seed = tf.constant([self.seed, int(stream)], tf.int64)
         seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(step, tf.int64))
         seed = tf.random.experimental.stateless_fold_in(seed, tf.constant(index, tf.int64))

@@ -45,8 +45,8 @@ class _Wasserstein(GAN):
         terms["wasserstein"] = terms["d_real"] - terms["d_fake"]
         return terms
 
-    def extra_test_terms(self, d_real, d_fake):
-        return {"wasserstein": tf.reduce_mean(d_real) - tf.reduce_mean(d_fake)}
+    def add_test_terms(self, terms, real, fake, labels):
+        terms["wasserstein"] = terms["d_real"] - terms["d_fake"]
 
     def get_config(self):
         config = super().get_config()
@@ -131,14 +131,26 @@ class WGANGP(_Wasserstein):
 
     def discriminator_loss(self, real, fake, labels, step):
         terms = super().discriminator_loss(real, fake, labels, step)
+        self.add_gradient_penalty(terms, real, fake, labels, Stream.PENALTY_INTERPOLATION,
+                                  step, training=True)
+        return terms
+
+    def add_test_terms(self, terms, real, fake, labels):
+        super().add_test_terms(terms, real, fake, labels)
+        self.add_gradient_penalty(terms, real, fake, labels, Stream.EVAL_PENALTY_INTERPOLATION,
+                                  0, training=False)
+
+    def add_gradient_penalty(self, terms, real, fake, labels, stream: Stream, step: int,
+                             training: bool) -> None:
+        """Adds `gradient_penalty` to `terms` and `lambda` times it to `d_loss`."""
         epsilon = self.replica_noise(
             lambda n, seed: tf.random.stateless_uniform([n], seed), tf.shape(real)[0],
-            Stream.PENALTY_INTERPOLATION, step)
+            stream, step)
         penalty = kgl.gradient_penalty(
-            lambda v: self.discriminate(v, labels, training=True), real, fake, epsilon=epsilon)
+            lambda v: self.discriminate(v, labels, training=training), real, fake,
+            epsilon=epsilon)
         terms["gradient_penalty"] = penalty
         terms["d_loss"] += self.gradient_penalty_weight * penalty
-        return terms
 
     def get_config(self):
         config = super().get_config()

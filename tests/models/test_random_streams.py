@@ -35,8 +35,9 @@ def test_no_two_draws_of_one_step_share_a_seed(make_model, vector_data, family, 
     model.fit(x[:8], batch_size=8, epochs=1, verbose=0)
     model.evaluate(x[:8], batch_size=8, verbose=0)
     # the latent codes, both halves' instance noise (and the penalty's interpolation
-    # weights) of every update, the generator's codes, and the evaluation's codes
-    expected = steps * (4 if family == "WGANGP" else 3) + 2
+    # weights) of every update, the generator's codes, and the evaluation's codes (and
+    # penalty weights)
+    expected = steps * 4 + 3 if family == "WGANGP" else steps * 3 + 2
     assert len(seeds) == expected
     values = [seed for *_, seed in seeds]
     assert len(set(values)) == len(values), "two draws share a seed"
