@@ -16,6 +16,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from keras_genmodels import distribute
@@ -39,12 +40,14 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-@pytest.mark.slow
-def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """Runs the two-worker training once for this module's tests; returns its folder."""
+    folder = tmp_path_factory.mktemp("two_workers")
     started = time.monotonic()
     results = launch_local_workers(
         WORKER_SCRIPT, 2,
-        args=[str(tmp_path / "worker{index}" / "logs"), str(tmp_path / "result{index}.json")],
+        args=[str(folder / "worker{index}" / "logs"), str(folder / "result{index}.json")],
         env=QUIET_TF, timeout=MULTI_WORKER_TIMEOUT,
     )
     elapsed = time.monotonic() - started
@@ -53,6 +56,12 @@ def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
             f"worker {i} failed ({elapsed:.0f} s):\n{result.stdout[-3000:]}\n"
             f"{result.stderr[-6000:]}"
         )
+    return folder
+
+
+@pytest.mark.slow
+def test_two_workers_train_in_sync_and_only_the_chief_writes(two_workers):
+    tmp_path = two_workers
     chief, other = (json.loads((tmp_path / f"result{i}.json").read_text()) for i in (0, 1))
 
     # Both workers took every step of a two-replica (one per worker) synchronous run.
@@ -60,6 +69,9 @@ def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
         assert report["num_replicas_in_sync"] == 2
         assert report["iterations"] == report["expected_iterations"] == 8
     assert chief["is_chief"] and not other["is_chief"]
+    # MultiWorkerMirroredStrategy keeps TensorFlow's collective keys (they must agree
+    # across workers): `isolate_collectives` leaves it alone.
+    assert chief["isolated"] is None and other["isolated"] is None
     # They started from different random weights, so identical weights at the end show
     # both the initial broadcast and the all-reduced updates; the logged losses are the
     # cross-worker means, the same on both.
@@ -85,6 +97,47 @@ def test_two_workers_train_in_sync_and_only_the_chief_writes(tmp_path):
     restored = keras.models.load_model(chief_logs / "vae.keras")
     assert int(restored.optimizer.iterations.numpy()) == 8
     assert restored.data_shape == (28, 28, 1)
+
+
+@pytest.mark.slow
+def test_two_workers_train_like_one_device_with_the_same_global_batch(two_workers):
+    # The same training (global batch 16, one replica per worker) on one device in a
+    # single process, from the weights the workers started from (worker 0's, broadcast).
+    out = two_workers / "one_device.npz"
+    result = subprocess.run(
+        [sys.executable, str(WORKER_SCRIPT), "--one-device", str(two_workers / "result0.npz"),
+         str(out)], capture_output=True, text=True, timeout=MULTI_WORKER_TIMEOUT,
+        env={**os.environ, **QUIET_TF},
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    one = multi_worker_script_weights(out, "final")
+    initial = multi_worker_script_weights(two_workers / "result0.npz", "initial")
+    # worker 1 drew other weights, and started from worker 0's
+    for a, b in zip(initial, multi_worker_script_weights(two_workers / "result1.npz",
+                                                         "initial"), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for worker in (0, 1):
+        final = multi_worker_script_weights(two_workers / f"result{worker}.npz", "final")
+        assert [w.shape for w in final] == [w.shape for w in one]
+        moved = max(float(np.max(np.abs(a - b))) for a, b in zip(one, initial, strict=True))
+        gap = max(float(np.max(np.abs(a - b))) for a, b in zip(one, final, strict=True))
+        assert moved > 1e-3  # 8 SGD steps really changed the weights
+        # Float tolerance: each worker averages its half of the batch, one device the
+        # whole of it (seen: 2.5e-8, with the largest weight moving by 2.0). Gradients off
+        # by a factor of 2, or the wrong half of the batch or of the noise on a worker,
+        # would put the gap at the size of the updates themselves.
+        assert gap < 1e-5 * max(1.0, moved), (worker, gap, moved)
+    report = json.loads(next(line for line in result.stdout.splitlines()
+                             if line.startswith("RESULT "))[len("RESULT "):])
+    assert report["iterations"] == 8
+    chief = json.loads((two_workers / "result0.json").read_text())
+    assert np.allclose(report["loss"], chief["loss"], rtol=1e-5)
+
+
+def multi_worker_script_weights(path: Path, name: str) -> list[np.ndarray]:
+    """The weights `multi_worker_script.py` saved under `name` in `path`, in order."""
+    with np.load(path) as stored:
+        return [stored[key] for key in sorted(stored.files) if key.startswith(f"{name}_")]
 
 
 def run_python(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
