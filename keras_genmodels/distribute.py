@@ -10,6 +10,14 @@ makes the two strategies worth testing runnable on one CPU-only machine:
   127.0.0.1, each with its own `TF_CONFIG` (worker 0 is the chief), for
   `tf.distribute.MultiWorkerMirroredStrategy`; `tf_config` and `free_ports` are its parts.
 
+One process may train several models one after the other, each under a
+`MirroredStrategy` of its own or all under one (as a notebook does): every model's `fit`,
+`evaluate` and `predict` first give the model's strategy collective keys of its own
+(`keras_genmodels.collectives.isolate_collectives`), without which a second strategy's
+all-reduce would fail with "Shape mismatch in the collective instance 100". A custom
+training loop calls `isolate_collectives(strategy)` itself before its first
+`strategy.run`.
+
 In a multi-worker script every worker runs the same `fit` (the steps are collective), but
 only the chief should write: the package's callbacks (`kg.callbacks.SampleGrid`, ...,
 `kg.callbacks.TensorBoard`) already write from the chief only. Keras' `TensorBoard` and
