@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
+from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.models import defaults
 from keras_genmodels.models.inputs import InputChecks
@@ -134,6 +135,21 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         """Builds the networks for data like `x` (a batch), if not built yet."""
         if not self.built or self.data_shape is None:
             self.build((None, *x.shape[1:]))
+
+    # ------------------------------------------------- the strategy's collective ops
+    # `fit`, `evaluate` and `predict` isolate the strategy first thing; these cover
+    # `train_on_batch`, `test_on_batch` and `predict_on_batch` too.
+    def make_train_function(self, force: bool = False):
+        isolate_collectives(self.distribute_strategy)
+        return super().make_train_function(force)
+
+    def make_test_function(self, force: bool = False):
+        isolate_collectives(self.distribute_strategy)
+        return super().make_test_function(force)
+
+    def make_predict_function(self, force: bool = False):
+        isolate_collectives(self.distribute_strategy)
+        return super().make_predict_function(force)
 
     # --------------------------------------------------------------------- compiling
     def compile(self, optimizer: Any = None, **kwargs: Any) -> None:

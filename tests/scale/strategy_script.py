@@ -1,6 +1,7 @@
 """On 2 logical CPU replicas: draws noise with ragged batches, trains a WGAN-GP with fresh
-critic minibatches on 1 and 2 replicas, and trains a GAN compiled in a strategy scope
-before its data was seen; prints the results as JSON.
+critic minibatches on 1 and 2 replicas, trains a GAN compiled in a strategy scope
+before its data was seen, and a VAE then a DCGAN with `train_on_batch`, each under a
+strategy of its own; prints the results as JSON.
 
 Run as a subprocess: the logical devices must be configured before TensorFlow starts.
 """
@@ -84,8 +85,25 @@ def deferred_defaults():
             "d_loss": [float(v) for v in history.history["d_loss"]]}
 
 
+def on_batch():
+    """`train_on_batch`/`test_on_batch` of a VAE, then of a DCGAN (synchronized batch
+    norm), each under a strategy of its own, as in the issue's notebook but without `fit`."""
+    images = np.random.default_rng(0).uniform(size=(8, 28, 28, 1)).astype("float32")
+    logs = {}
+    for name in ("VAE", "GAN"):
+        with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+            model = getattr(kg, name)(4, data_shape=(28, 28, 1), seed=0)
+            model.compile()
+        for key, value in model.train_on_batch(images, return_dict=True).items():
+            logs[f"{name}_{key}"] = float(value)
+        for key, value in model.test_on_batch(images, return_dict=True).items():
+            logs[f"{name}_test_{key}"] = float(value)
+    return logs
+
+
 if __name__ == "__main__":
     per_replica, whole = ragged_noise()
     print("RESULT " + json.dumps({"per_replica": per_replica, "whole": whole,
                                   "fresh": fresh_wgangp_gap(),
-                                  "deferred": deferred_defaults()}))
+                                  "deferred": deferred_defaults(),
+                                  "on_batch": on_batch()}))

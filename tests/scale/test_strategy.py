@@ -45,3 +45,9 @@ def test_compile_before_data_takes_the_vector_defaults_under_a_strategy(result):
     assert deferred["optimizer"][1] == pytest.approx(deferred["expected"][1])
     assert deferred["steps"] == 4
     assert all(np.isfinite(deferred["d_loss"]))
+
+
+def test_train_on_batch_under_another_strategy_in_the_same_process(result):
+    logs = result["on_batch"]
+    assert {"VAE_loss", "VAE_test_loss", "GAN_d_loss", "GAN_test_g_loss"} <= set(logs)
+    assert all(np.isfinite(value) for value in logs.values())
