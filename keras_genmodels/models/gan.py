@@ -29,6 +29,7 @@ from keras_genmodels.networks import (
     build_mlp_discriminator,
     default_gan_networks,
 )
+from keras_genmodels.networks.defaults import VECTOR_GAN_UNITS
 from keras_genmodels.validation import check_choice, check_non_negative, check_positive_int
 
 #: How the discriminator updates of one step take their real examples.
@@ -49,8 +50,8 @@ class GAN(GenerativeModel):
 
     (x_train, _), _ = kg.datasets.load("ring8")
     gan = kg.GAN(latent_dim=8)
-    gan.compile()                       # Adam(2e-4, beta_1=0.5) for both networks
-    gan.fit(x_train, epochs=20, batch_size=256)
+    gan.compile()                       # vectors: Adam(2e-3, beta_1=0.5) for both networks
+    gan.fit(x_train, epochs=40, batch_size=256)
     points = gan.sample(1000, seed=0)
     ```
 
@@ -184,11 +185,15 @@ class GAN(GenerativeModel):
             self.generator = self.generator or generator
             if self.discriminator is None and self.projection_discriminator:
                 # labels enter through the projection, not as inputs; it needs features
-                builder = (build_dcgan_discriminator if len(data_shape) == 3
-                           else build_mlp_discriminator)
-                discriminator = builder(data_shape if len(data_shape) == 3 else data_shape[0],
-                                        spectral_normalization=self.spectral_normalization,
-                                        return_features=True)
+                if len(data_shape) == 3:
+                    discriminator = build_dcgan_discriminator(
+                        data_shape, spectral_normalization=self.spectral_normalization,
+                        return_features=True)
+                else:
+                    discriminator = build_mlp_discriminator(
+                        data_shape[0], hidden_units=VECTOR_GAN_UNITS,
+                        spectral_normalization=self.spectral_normalization,
+                        return_features=True)
             self.discriminator = self.discriminator or discriminator
         if self.projection_discriminator and self.embedding is None:
             feature_dim = int(self.discriminator.outputs[-1].shape[-1])

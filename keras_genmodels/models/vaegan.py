@@ -79,7 +79,7 @@ class VAEGAN(GenerativeModel):
 
     (x_train, _), (x_test, _) = kg.datasets.load("shapes")
     vaegan = kg.VAEGAN(latent_dim=32)
-    vaegan.compile()                  # Adam(2e-4, beta_1=0.5) for each network
+    vaegan.compile()                  # images: Adam(2e-4, beta_1=0.5) for each network
     vaegan.fit(x_train, epochs=10, batch_size=64)
     posterior = vaegan.encode(x_test[:8])       # tfd.Distribution over codes
     images = vaegan.reconstruct(x_test[:8])     # float32 in [0, 1]
@@ -160,8 +160,9 @@ class VAEGAN(GenerativeModel):
         """Configures training with one optimizer per network.
 
         Args:
-            decoder_optimizer: the decoder's (generator's) optimizer; `None` for
-                `Adam(2e-4, beta_1=0.5)`.
+            decoder_optimizer: the decoder's (generator's) optimizer; `None` for the
+                family default (`Adam(2e-4, beta_1=0.5)` for images, `Adam(1e-3,
+                beta_1=0.5)` for vectors; see `models/defaults.py`).
             encoder_optimizer: the encoder's optimizer; `None` for the same default.
             d_optimizer: the discriminator's optimizer; `None` for the same default.
             **kwargs: other `keras.Model.compile` arguments (`jit_compile`, ...).
