@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from keras_genmodels import cli
+from keras_genmodels.models.defaults import OPTIMIZER_DEFAULTS
 
 # TensorFlow's C++ start-up lines on a machine without a GPU (see keras_genmodels/__init__).
 STARTUP_NOISE = re.compile(
@@ -94,7 +95,9 @@ def test_learning_rate_keeps_each_familys_optimizers():
         assert type(optimizer).__name__ == "RMSprop"  # the WGAN paper's optimizer
         assert float(optimizer.learning_rate) == pytest.approx(1e-3)
     default = cli.build_model("wgan", data)
-    assert float(default.d_optimizer.learning_rate) == pytest.approx(5e-5)
+    vector_row = OPTIMIZER_DEFAULTS["WGAN"]["vector"]["*"]  # ring8 holds vectors
+    assert float(default.d_optimizer.learning_rate) == pytest.approx(
+        vector_row[1]["learning_rate"])
 
 
 @pytest.mark.parametrize(

@@ -76,3 +76,23 @@ def vector_data():
     rng = np.random.default_rng(0)
     return (rng.uniform(size=(64, FEATURES)).astype("float32"),
             rng.integers(0, CLASSES, 64).astype("int32"))
+
+
+@pytest.fixture
+def validate_like_evaluate():
+    """`run(model, train, validation, names)`: fits 2 epochs with `validation_data`, checks
+    that the history holds exactly `names` and their `val_` twins, all finite, and that the
+    last `val_` values equal `evaluate` on the same data; returns `evaluate`'s dict."""
+
+    def run(model, train: tuple, validation: tuple, names: set[str]) -> dict:
+        history = model.fit(*train, validation_data=validation, epochs=2, batch_size=8,
+                            verbose=0).history
+        assert set(history) == names | {f"val_{name}" for name in names}
+        assert all(np.all(np.isfinite(v)) for v in history.values()), history
+        result = model.evaluate(*validation, batch_size=8, verbose=0, return_dict=True)
+        assert set(result) == names
+        for name, value in result.items():
+            assert history[f"val_{name}"][-1] == pytest.approx(value, rel=1e-5), name
+        return result
+
+    return run

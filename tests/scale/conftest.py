@@ -3,6 +3,10 @@ with the smallest networks that show the behaviour (28x28 images or 16-d vectors
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -119,3 +123,20 @@ def vectors():
     """64 vectors of 16 features in [0, 1] and labels in {0, 1, 2}."""
     rng = np.random.default_rng(0)
     return rng.uniform(size=(64, 16)).astype("float32"), rng.integers(0, 3, 64)
+
+
+@pytest.fixture(scope="session")
+def run_script():
+    """`run_script(path, *args, timeout=600)`: runs a test script in a fresh Python (the
+    logical devices of a strategy test must be set before TensorFlow starts) and returns
+    the JSON it prints on its `RESULT ` line."""
+
+    def run(script, *args: str, timeout: int = 600) -> dict:
+        result = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+                                text=True, timeout=timeout)
+        assert result.returncode == 0, result.stderr[-3000:]
+        line = next(line for line in result.stdout.splitlines()
+                    if line.startswith("RESULT "))
+        return json.loads(line[len("RESULT "):])
+
+    return run

@@ -9,9 +9,6 @@ and `predict`, gives each strategy keys of its own.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -35,12 +32,8 @@ RUNS = [
 
 
 @pytest.fixture(scope="module")
-def sequence():
-    result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
-                            timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+def sequence(run_script):
+    return run_script(SCRIPT, timeout=900)
 
 
 @pytest.mark.slow

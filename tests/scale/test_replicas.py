@@ -9,9 +9,6 @@ times too large.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,12 +17,8 @@ SCRIPT = Path(__file__).with_name("replicas_script.py")
 
 
 @pytest.fixture(scope="module")
-def gaps():
-    result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
-                            timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+def gaps(run_script):
+    return run_script(SCRIPT)
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,6 @@ before the data is seen takes the data's defaults."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +13,8 @@ SCRIPT = Path(__file__).with_name("strategy_script.py")
 
 
 @pytest.fixture(scope="module")
-def result():
-    run = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    line = next(line for line in run.stdout.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+def result(run_script):
+    return run_script(SCRIPT)
 
 
 def test_a_ragged_batch_gets_distinct_noise_on_each_replica(result):
