@@ -69,10 +69,15 @@ class RandomStreams:
     """Mixin of `GenerativeModel`: seeds and replica-exact noise for every `Stream`."""
 
     def create_eval_counter(self) -> None:
-        """Creates the counter of evaluated batches (call once, in `__init__`)."""
-        self.eval_batches = keras.Variable(
-            0, dtype="int64", trainable=False, aggregation="only_first_replica",
-            name="eval_batches")
+        """Creates the counter of evaluated batches (call once, in `__init__`).
+
+        It is not one of the model's weights (set past Keras' attribute tracking): it
+        restarts at every `evaluate`, so there is nothing to save, and files saved
+        without it (0.1) still load.
+        """
+        counter = keras.Variable(0, dtype="int64", trainable=False,
+                                 aggregation="only_first_replica", name="eval_batches")
+        object.__setattr__(self, "eval_batches", counter)
 
     def count_eval_batch(self) -> None:
         """Advances the evaluation step: the first line of every `test_step`, so each

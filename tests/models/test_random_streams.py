@@ -73,3 +73,16 @@ def test_evaluate_is_repeatable_and_independent_of_training_noise(make_model, ve
     model.compile()
     first = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
     assert model.evaluate(x, batch_size=16, verbose=0, return_dict=True) == first
+
+
+def test_the_evaluation_counter_is_not_a_weight(make_model, vector_data, tmp_path):
+    # it restarts with every evaluate, and files saved without it (0.1) must still load
+    model = make_model("GAN")
+    model.compile()
+    model.evaluate(vector_data[0], batch_size=16, verbose=0)
+    assert int(model.eval_batches.numpy()) == 4
+    assert not any("eval_batches" in weight.path for weight in model.weights)
+    model.save(tmp_path / "gan.keras")
+    restored = keras.models.load_model(tmp_path / "gan.keras")
+    assert restored.evaluate(vector_data[0], batch_size=16, verbose=0) == pytest.approx(
+        model.evaluate(vector_data[0], batch_size=16, verbose=0))
