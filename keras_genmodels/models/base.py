@@ -132,13 +132,15 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         self.build_optimizers()
 
     def build_from_data(self, x: np.ndarray) -> None:
-        """Builds the networks for data like `x` (a batch), if not built yet."""
+        """Builds the networks for data like `x` (a batch), if not built yet, in the
+        model's strategy (`fit` may run outside the scope the model was made in)."""
         if not self.built or self.data_shape is None:
-            self.build((None, *x.shape[1:]))
+            with self.distribute_strategy.scope():
+                self.build((None, *x.shape[1:]))
 
     # ------------------------------------------------- the strategy's collective ops
-    # `fit`, `evaluate` and `predict` isolate the strategy first thing; these cover
-    # `train_on_batch`, `test_on_batch` and `predict_on_batch` too.
+    # Every Keras entry point (`fit`, `evaluate`, `predict`, the `*_on_batch` methods)
+    # makes its step function here before TensorFlow traces or runs a collective op.
     def make_train_function(self, force: bool = False):
         isolate_collectives(self.distribute_strategy)
         return super().make_train_function(force)

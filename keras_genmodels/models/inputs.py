@@ -30,7 +30,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.validation import (
     as_numpy,
     check_images,
@@ -125,10 +124,7 @@ class InputChecks:
                 f"`{name}` came without labels: pass `fit(x, y)`, `fit((x, y))` or a "
                 "dataset of `(x, y)` batches (for `predict`: `predict((x, y))`).")
         bx, _ = self.check_data(x, y, name)
-        if not self.built or self.data_shape is None:
-            # in the model's strategy: `fit` may run outside the scope it was made in
-            with self.distribute_strategy.scope():
-                self.build((None, *bx.shape[1:]))
+        self.build_from_data(bx)
 
     def _normalize_validation_data(self, validation_data: Any) -> Any:
         if validation_data is None or isinstance(
@@ -147,7 +143,6 @@ class InputChecks:
     # ------------------------------------------------------------ the Keras calls
     def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
         """`keras.Model.fit`, after checking the data and building networks from it."""
-        isolate_collectives(self.distribute_strategy)
         x, y = self._normalize_input(x, y, "x")
         if "validation_data" in kwargs:
             kwargs["validation_data"] = self._normalize_validation_data(
@@ -157,7 +152,6 @@ class InputChecks:
     def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any):
         """`keras.Model.evaluate`, after checking the data; each batch draws its own
         noise and every call draws the same noise."""
-        isolate_collectives(self.distribute_strategy)
         if not kwargs.get("_use_cached_eval_dataset"):  # fit's validation: checked once
             x, y = self._normalize_input(x, y, "x")
         self.reset_eval_counter()
@@ -166,7 +160,6 @@ class InputChecks:
     def predict(self, x: Any, *args: Any, **kwargs: Any):
         """`keras.Model.predict`, after checking the data (`(x, y)` for conditional
         models)."""
-        isolate_collectives(self.distribute_strategy)
         x, y = self._normalize_input(x, None, "x")
         if y is not None:
             x = (x, y)
