@@ -41,7 +41,7 @@ def test_running_distribute_as_a_module_does_not_warn():
     assert "RuntimeWarning" not in result.stderr
 
 
-def test_wheel_ships_the_mnist10k_data(tmp_path):
+def test_wheel_ships_the_mnist10k_data_and_the_domain_classifiers(tmp_path):
     # Built from a copy, so the working tree gets no build/ or egg-info changes.
     source = tmp_path / "src"
     source.mkdir()
@@ -63,3 +63,7 @@ def test_wheel_ships_the_mnist10k_data(tmp_path):
     assert "keras_genmodels/cli.py" in names
     # the only data file: nothing else large rides along
     assert [n for n in names if n.endswith((".npz", ".npy"))] == [info.filename]
+    # the shipped domain classifiers of kg.metrics.domain_classifier, and nothing else .keras
+    assert sorted(n for n in names if n.endswith(".keras")) == [
+        "keras_genmodels/metrics/weights/mnist10k_classifier.keras",
+        "keras_genmodels/metrics/weights/shapes_classifier.keras"]
