@@ -3,7 +3,8 @@
 One module per job: `images.py` (samples, reconstructions, and the shared `ImageLogger`
 base), `latent.py` (traversals, interpolations), `projector.py` (the embedding
 projector), `tensorboard.py` (Keras' scalar logging without its memory growth),
-`guard.py` (stops on NaN) and `backup.py` (resumes a killed run, mid-epoch included).
+`evaluation.py` (FID, KID, precision/recall of the samples on a schedule), `guard.py`
+(stops on NaN) and `backup.py` (resumes a killed run, mid-epoch included).
 The picture callbacks work for every model family through its public methods; every
 callback that writes does so from the chief worker only and checks its arguments when
 built: on the chief, a folder argument (`log_dir`, `png_dir`, `backup_dir`) is created
@@ -11,6 +12,7 @@ then and must accept a probe file, so an unwritable folder fails before training
 """
 
 from keras_genmodels.callbacks.backup import BackupAndRestore
+from keras_genmodels.callbacks.evaluation import GenerativeMetrics
 from keras_genmodels.callbacks.guard import NaNGuard
 from keras_genmodels.callbacks.images import ImageLogger, ReconstructionGrid, SampleGrid
 from keras_genmodels.callbacks.latent import LatentInterpolation, LatentTraversal
@@ -20,6 +22,7 @@ from keras_genmodels.callbacks.tensorboard import TensorBoard
 __all__ = [
     "BackupAndRestore",
     "EmbeddingProjector",
+    "GenerativeMetrics",
     "ImageLogger",
     "LatentInterpolation",
     "LatentTraversal",
