@@ -75,6 +75,10 @@ from keras_genmodels.backend_check import check_loaded_backend as _check_loaded_
 _check_loaded_backend()
 
 from keras_genmodels import callbacks, datasets, distributions, images, losses, metrics, networks  # noqa: E402
+
+# The comparison sits on the top floor; `kg.compare` is its function (the package
+# `keras_genmodels.compare` stays importable with `from keras_genmodels.compare import ...`).
+from keras_genmodels.compare import compare  # noqa: E402
 from keras_genmodels.models import (  # noqa: E402
     GAN,
     VAE,
@@ -109,6 +113,7 @@ __all__ = [
     "ConditionalVAE",
     "GenerativeModel",
     "callbacks",
+    "compare",
     "datasets",
     "distribute",
     "distributions",

@@ -1,4 +1,4 @@
-"""The `keras-genmodels` command: `demo` and `train`.
+"""The `keras-genmodels` command: `demo`, `train` and `compare`.
 
 `keras-genmodels demo` trains a small VAE on the embedded `shapes` sprites for about a
 minute on a CPU, writes TensorBoard logs and PNG grids under a run folder, and prints the
@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "family's, e.g. Adam 1e-3 for VAEs, RMSprop 5e-5 for wgan)")
     train.add_argument("--log-dir", default=None, help="run folder (default: runs/MODEL-DATASET)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+
+    from keras_genmodels.compare.command import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -276,6 +280,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     started = time.time()
+    if args.command == "compare":
+        from keras_genmodels.compare.command import run_command
+
+        try:
+            path = run_command(args)
+        except (ValueError, TypeError, FileNotFoundError) as error:
+            print(f"keras-genmodels compare: error: {error}", file=sys.stderr)
+            return 2
+        print(f"\nCompared in {time.time() - started:.0f} s. Report: {path}")
+        return 0
     if args.command == "demo":
         from keras_genmodels import datasets
 

@@ -1,0 +1,246 @@
+"""Training runs of the comparison: the budget, the models and what each run records.
+
+Each model of a comparison is trained from scratch once per seed on the same data for the
+same budget (a number of epochs or of seconds). A run records the wall time of training
+alone, the examples it processed, every reported loss after every batch, and the quality
+of its samples over time (FID on a small sample, through `GenerativeMetrics`), which the
+report turns into "time to reach a quality threshold".
+
+Example:
+
+```python
+budget = Budget.parse("90s")          # Budget(epochs=None, seconds=90.0)
+run = train_run("vae", make_factory("vae"), seed=0, x_train=x, budget=budget)
+run.train_seconds, run.losses["loss"][-1]
+```
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+from keras_genmodels.validation import check_positive_int
+
+__all__ = ["Budget", "FAMILIES", "Run", "family_side", "make_factory", "train_run"]
+
+#: Family names `compare` accepts -> (class name in `keras_genmodels`, latent_dim).
+FAMILIES: dict[str, tuple[str, int]] = {
+    "vae": ("VAE", 16),
+    "cvae": ("ConditionalVAE", 16),
+    "gan": ("GAN", 64),
+    "cgan": ("ConditionalGAN", 64),
+    "wgan": ("WGAN", 64),
+    "wgangp": ("WGANGP", 64),
+    "vaegan": ("VAEGAN", 32),
+}
+#: the longest a seconds budget may run in epochs (it stops on time long before).
+_MAX_EPOCHS = 1_000_000
+_BUDGET_PATTERN = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|epochs?|e)\s*$")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long each model trains: `epochs` or wall-clock `seconds` of training (one of them).
+
+    Example:
+
+    ```python
+    Budget.parse(5)            # Budget(epochs=5, seconds=None)
+    Budget.parse("2min")       # Budget(epochs=None, seconds=120.0)
+    Budget.parse("3 epochs")   # Budget(epochs=3, seconds=None)
+    ```
+    """
+
+    epochs: int | None = None
+    seconds: float | None = None
+
+    @classmethod
+    def parse(cls, value: Any, name: str = "budget") -> Budget:
+        """A `Budget` from an int (epochs), a string such as `"90s"`, `"2min"`, `"5 epochs"`,
+        a dict `{"epochs": n}` / `{"seconds": s}`, or a `Budget`."""
+        if isinstance(value, Budget):
+            return value
+        if isinstance(value, dict) and len(value) == 1 and set(value) <= {"epochs", "seconds"}:
+            key, amount = next(iter(value.items()))
+            return cls.parse(f"{amount} {key}", name)
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return cls(epochs=check_positive_int(value, name))
+        match = _BUDGET_PATTERN.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError(f"`{name}` must be a number of epochs (int), a duration such as "
+                             f"'90s' or '2min', or '5 epochs'; got {value!r}.")
+        amount, unit = float(match.group(1)), match.group(2)
+        if unit.startswith("e"):
+            if amount != int(amount) or amount < 1:
+                raise ValueError(f"`{name}` must be a whole number of epochs >= 1, got {value!r}.")
+            return cls(epochs=int(amount))
+        seconds = amount * (60.0 if unit.startswith("m") else 1.0)
+        if not seconds > 0:
+            raise ValueError(f"`{name}` must be a positive duration, got {value!r}.")
+        return cls(seconds=seconds)
+
+    def describe(self) -> str:
+        """`"5 epochs"` or `"90 s"`."""
+        return f"{self.epochs} epochs" if self.epochs else f"{self.seconds:g} s"
+
+
+@dataclass
+class Run:
+    """What one training run of one model and seed recorded."""
+
+    name: str
+    seed: int
+    model: Any
+    train_seconds: float
+    epochs: int
+    steps: int
+    examples: int
+    losses: dict[str, list[float]] = field(default_factory=dict)
+    progress: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def examples_per_second(self) -> float:
+        """Training throughput: examples processed per second of training."""
+        return self.examples / self.train_seconds if self.train_seconds > 0 else math.nan
+
+
+def family_side(model: Any) -> str:
+    """`"vae"`, `"gan"` or `"hybrid"` (a VAE-GAN): which side of the seeds' claims a model is on."""
+    from keras_genmodels.models.vae import VAE
+    from keras_genmodels.models.vaegan import VAEGAN
+
+    if isinstance(model, VAEGAN):
+        return "hybrid"
+    return "vae" if isinstance(model, VAE) else "gan"
+
+
+def make_factory(spec: Any, name: str = "models", vectors: bool = False) -> Callable[[int], Any]:
+    """A function `seed -> new model` from a family name (`"vae"`, `"wgangp"`, ...) or a callable.
+
+    A family name builds the family with its defaults; with `vectors=True` (the 2-D
+    mixtures) a VAE gets a Gaussian likelihood with a learned scale instead of the image
+    default, Bernoulli. A callable may take a `seed` argument (it is then given the run's
+    seed) or none.
+    """
+    if isinstance(spec, str):
+        key = spec.lower()
+        if key not in FAMILIES:
+            raise ValueError(f"`{name}` has unknown family {spec!r}; expected one of "
+                             f"{sorted(FAMILIES)} or a callable returning a new model.")
+        class_name, latent_dim = FAMILIES[key]
+        options = {}
+        if vectors and key in ("vae", "cvae"):
+            options = {"likelihood": "gaussian", "likelihood_scale": "learned"}
+
+        def build(seed: int) -> Any:
+            import keras_genmodels as kg
+
+            return getattr(kg, class_name)(latent_dim=latent_dim, seed=seed, **options)
+
+        return build
+    if not callable(spec):
+        raise TypeError(f"`{name}` values must be family names or callables returning a new "
+                        f"model, got {type(spec).__name__} {spec!r}.")
+    takes_seed = "seed" in inspect.signature(spec).parameters
+    return (lambda seed: spec(seed=seed)) if takes_seed else (lambda seed: spec())
+
+
+class _BatchRecorder(keras.callbacks.Callback):
+    """Keeps every batch's logs and stops training when a seconds budget is spent."""
+
+    def __init__(self, seconds: float | None, num_examples: int, batch_size: int) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.num_examples, self.batch_size = num_examples, batch_size
+        self.losses: dict[str, list[float]] = {}
+        self.steps = 0
+        self.examples = 0
+        self.paused = 0.0
+        self.started = time.perf_counter()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Seconds of training so far, not counting measurements (`paused`)."""
+        return time.perf_counter() - self.started - self.paused
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.steps += 1
+        self.examples += min(self.batch_size, self.num_examples - batch * self.batch_size)
+        for key, value in (logs or {}).items():
+            self.losses.setdefault(key, []).append(float(value))
+        if self.seconds is not None and self.elapsed() >= self.seconds:
+            self.model.stop_training = True
+
+
+class _TimedMetrics(keras.callbacks.Callback):
+    """Runs a `GenerativeMetrics` callback with its time excluded from the training time."""
+
+    def __init__(self, metrics: Any, recorder: _BatchRecorder) -> None:
+        super().__init__()
+        self.metrics, self.recorder = metrics, recorder
+        self.progress: list[dict[str, float]] = []
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        started = time.perf_counter()
+        self.metrics.set_model(self.model)
+        results = self.metrics.measure()
+        self.progress.append({"epoch": epoch, "seconds": self.recorder.elapsed(), **results})
+        self.recorder.paused += time.perf_counter() - started
+
+
+def train_run(
+    name: str,
+    factory: Callable[[int], Any],
+    seed: int,
+    x_train: np.ndarray,
+    budget: Budget,
+    y_train: np.ndarray | None = None,
+    batch_size: int = 64,
+    progress_metrics: Any = None,
+    verbose: int = 1,
+) -> Run:
+    """Trains a new model from `factory(seed)` on `x_train` for `budget`; returns its `Run`.
+
+    Args:
+        name: the model's name in the comparison.
+        factory: `seed -> new model` (see `make_factory`); compiled with `compile()`'s
+            defaults unless it comes compiled.
+        seed: seed of the networks' initial weights and of the training noise.
+        x_train: training data.
+        budget: a `Budget`.
+        y_train: labels, given to conditional models only.
+        batch_size: examples per step.
+        progress_metrics: a `GenerativeMetrics` callback measured after every epoch (its
+            time is not counted as training), or `None`.
+        verbose: Keras' `fit` verbosity.
+    """
+    keras.utils.set_random_seed(seed)
+    model = factory(seed)
+    if not getattr(model, "compiled", False):
+        model.compile()
+    recorder = _BatchRecorder(budget.seconds, len(x_train), batch_size)
+    callbacks: list[keras.callbacks.Callback] = [recorder]
+    timed = None if progress_metrics is None else _TimedMetrics(progress_metrics, recorder)
+    if timed is not None:
+        callbacks.append(timed)
+    labels = y_train if getattr(model, "conditional", False) else None
+    history = model.fit(x_train, labels, batch_size=batch_size,
+                        epochs=budget.epochs or _MAX_EPOCHS, callbacks=callbacks,
+                        verbose=verbose)
+    train_seconds = recorder.elapsed()
+    return Run(name=name, seed=seed, model=model, train_seconds=train_seconds,
+               epochs=len(history.epoch), steps=recorder.steps, examples=recorder.examples,
+               losses=recorder.losses,
+               progress=[] if timed is None else timed.progress)
