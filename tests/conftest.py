@@ -63,21 +63,12 @@ def trained_vae(mnist):
 
 
 @pytest.fixture(scope="session")
-def mnist_classifier(mnist):
-    """A small convnet trained on mnist10k, to check what generated digits look like."""
-    (x_train, y_train), _ = mnist
-    keras.utils.set_random_seed(0)
-    classifier = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(16, 3, strides=2, activation="relu"),
-        keras.layers.Conv2D(32, 3, strides=2, activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(10),
-    ])
-    classifier.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                       metrics=["accuracy"])
-    classifier.fit(x_train, y_train, epochs=4, batch_size=128, verbose=0)
-    return classifier
+def mnist_classifier():
+    """The digit classifier shipped in the package (98.8% on the mnist10k test split), to
+    check what generated digits look like."""
+    import keras_genmodels as kg
+
+    return kg.metrics.domain_classifier("mnist10k")
 
 
 def rng(seed: int = 0) -> np.random.Generator:
