@@ -74,7 +74,16 @@ from keras_genmodels.backend_check import check_loaded_backend as _check_loaded_
 
 _check_loaded_backend()
 
-from keras_genmodels import callbacks, datasets, distributions, images, losses, metrics, networks  # noqa: E402
+from keras_genmodels import (  # noqa: E402
+    applications,
+    callbacks,
+    datasets,
+    distributions,
+    images,
+    losses,
+    metrics,
+    networks,
+)
 
 # The comparison sits on the top floor; `kg.compare` is its function (the package
 # `keras_genmodels.compare` stays importable with `from keras_genmodels.compare import ...`).
@@ -112,6 +121,7 @@ __all__ = [
     "ConditionalGAN",
     "ConditionalVAE",
     "GenerativeModel",
+    "applications",
     "callbacks",
     "compare",
     "datasets",

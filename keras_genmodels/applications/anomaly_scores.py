@@ -1,0 +1,168 @@
+"""The anomaly scores `AnomalyDetector` computes from a trained generative model.
+
+Every score is higher for data the model finds less likely, one number per example:
+
+- `"elbo"`: the negative ELBO, `-E_q[log p(x|z) + log p(z) - log q(z|x)]`, estimated
+  with `K` posterior samples (Kingma & Welling, 2014; An & Cho, 2015);
+- `"iwae"`: the negative importance-weighted bound `-L_K(x)` (Burda et al., 2016), a
+  tighter estimate of `-log p(x)`; both come from the log-weights
+  `kg.metrics.importance_weighted_nll` computes;
+- `"reconstruction"`: the mean squared error between `x` and `reconstruct(x)` (any model
+  with an encoder: VAE, ConditionalVAE, VAEGAN);
+- `"discriminator"`: minus the discriminator's output, so data the discriminator finds
+  fake score high (GANs, WGANs, VAEGAN);
+- `"latent_search"`: AnoGAN (Schlegl et al., 2017): the code `z` whose generation is
+  closest to `x` is found by gradient descent from a prior draw, and the score is the
+  loss there.
+
+Mathematical Details
+
+AnoGAN minimises over `z`, for `steps` Adam steps,
+
+    A(z) = (1 - lambda) * R(z) + lambda * D(z),
+    R(z) = sum |x - G(z)|,   D(z) = sum |f(x) - f(G(z))|,
+
+with `f` the discriminator's penultimate features (the paper's "feature matching"
+discrimination loss) and `lambda = 0.1` in the paper; the anomaly score is `A(z_steps)`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from keras_genmodels.metrics.likelihood import _log_weights
+from keras_genmodels.models.vaegan import VAEGAN
+from keras_genmodels.networks import discriminator_features
+
+SCORES = ("elbo", "iwae", "reconstruction", "discriminator", "latent_search")
+
+
+def check_score_supported(model: Any, score: str) -> None:
+    """Raises `TypeError` when `model` cannot compute `score`, naming what it lacks."""
+    needs = {
+        "elbo": ("likelihood", "a VAE or ConditionalVAE"),
+        "iwae": ("likelihood", "a VAE or ConditionalVAE"),
+        "reconstruction": ("encode", "a model with an encoder (VAE, ConditionalVAE, VAEGAN)"),
+        "discriminator": ("discriminator", "a model with a discriminator (GAN, WGAN, VAEGAN)"),
+        "latent_search": ("discriminator", "a GAN-family model with a discriminator"),
+    }[score]
+    if not hasattr(model, needs[0]) or not hasattr(model, "generate"):
+        raise TypeError(
+            f"`score={score!r}` needs {needs[1]}, got {type(model).__name__}.")
+
+
+def likelihood_scores(model, x: np.ndarray, labels, score: str, num_samples: int,
+                      batch_size: int, seed: int) -> np.ndarray:
+    """`-ELBO` (mean of the log-weights) or `-L_K` (their log-mean-exp), per example."""
+    out = []
+    for start in range(0, len(x), batch_size):
+        batch_labels = None if labels is None else tf.constant(labels[start:start + batch_size])
+        log_w = _log_weights(model, tf.constant(x[start:start + batch_size]), batch_labels,
+                             tf.constant([seed, start, 0], tf.int64), num_samples)
+        if score == "elbo":
+            bound = tf.reduce_mean(log_w, axis=0)
+        else:
+            bound = tf.reduce_logsumexp(log_w, axis=0) - math.log(num_samples)
+        out.append(-bound.numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+def reconstruction_scores(model, x: np.ndarray, labels, batch_size: int) -> np.ndarray:
+    """Mean squared error per example between `x` and its reconstruction."""
+    reconstructed = model.reconstruct(x, labels, batch_size=batch_size)
+    return np.mean(np.square(reconstructed - x).reshape(len(x), -1), axis=1).astype(np.float64)
+
+
+def _label_channels(model, x: tf.Tensor, labels) -> tf.Tensor:
+    """`x` with the one-hot label as extra channels, as a conditional GAN's
+    discriminator (without projection) sees it."""
+    if not getattr(model, "conditional", False) or getattr(model, "projection_discriminator",
+                                                           False):
+        return x
+    one_hot = tf.cast(model.one_hot(labels), x.dtype)
+    if len(x.shape) == 4:
+        one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])
+    return tf.concat([x, one_hot], axis=-1)
+
+
+def _logits(model, x_public: tf.Tensor, labels) -> tf.Tensor:
+    x = model.to_internal(x_public)
+    if isinstance(model, VAEGAN):
+        return model.discriminate(x, False)[0]
+    return model.discriminate(x, labels, False)
+
+
+def discriminator_scores(model, x: np.ndarray, labels, batch_size: int) -> np.ndarray:
+    """Minus the discriminator's logit (or critic value) per example."""
+    out = []
+    for start in range(0, len(x), batch_size):
+        batch_labels = None if labels is None else tf.constant(labels[start:start + batch_size])
+        out.append(-_logits(model, tf.constant(x[start:start + batch_size]), batch_labels))
+    return np.concatenate([np.asarray(o) for o in out]).astype(np.float64)
+
+
+def feature_model(model) -> Any:
+    """A callable from internal-range data (label channels added) to flat features."""
+    outputs = model.discriminator.outputs
+    if len(outputs) > 1:  # VAEGAN and projection discriminators return [logit, features]
+        return lambda x: model.discriminator(x, training=False)[1]
+    return discriminator_features(model.discriminator)
+
+
+def latent_search_scores(model, x: np.ndarray, labels, batch_size: int, steps: int,
+                         learning_rate: float, feature_weight: float, seed: int) -> np.ndarray:
+    """The AnoGAN score `A(z)` after `steps` Adam steps on `z`, per example."""
+    features = feature_model(model)
+    out = []
+    for start in range(0, len(x), batch_size):
+        batch = tf.constant(x[start:start + batch_size])
+        batch_labels = None if labels is None else tf.constant(labels[start:start + batch_size])
+        z0 = model.prior.sample(len(batch), seed=tf.constant([seed, start], tf.int32))
+        out.append(_search(model, features, batch, batch_labels, tf.cast(z0, tf.float32),
+                           steps, learning_rate, feature_weight).numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+def _search(model, features, x, labels, z0, steps, learning_rate, feature_weight):
+    z = tf.Variable(z0)
+    target = tf.reshape(features(_label_channels(model, model.to_internal(x), labels)),
+                        [tf.shape(x)[0], -1])
+    axes = list(range(1, len(x.shape)))
+
+    def loss_of(z_value):
+        generated = _generate(model, z_value, labels)
+        residual = tf.reduce_sum(tf.abs(x - generated), axis=axes)
+        fake = tf.reshape(features(_label_channels(model, model.to_internal(generated),
+                                                   labels)), [tf.shape(x)[0], -1])
+        discrimination = tf.reduce_sum(tf.abs(target - fake), axis=-1)
+        return (1.0 - feature_weight) * residual + feature_weight * discrimination
+
+    return _adam_minimise(loss_of, z, steps, learning_rate)
+
+
+def _generate(model, z, labels):
+    if hasattr(model, "generator_inputs"):
+        generator = model.ema_generator if model.ema_generator is not None else model.generator
+        return model.to_public(generator(model.generator_inputs(z, labels), training=False))
+    return model.generate(z)
+
+
+def _adam_minimise(loss_of, z: tf.Variable, steps: int, learning_rate: float) -> tf.Tensor:
+    """Plain Adam on per-example losses (each example's code moves on its own loss)."""
+    m = tf.zeros_like(z)
+    v = tf.zeros_like(z)
+    beta_1, beta_2, epsilon = 0.9, 0.999, 1e-7
+    for t in range(1, steps + 1):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            total = tf.reduce_sum(loss_of(z))
+        gradient = tape.gradient(total, z)
+        m = beta_1 * m + (1 - beta_1) * gradient
+        v = beta_2 * v + (1 - beta_2) * tf.square(gradient)
+        step = learning_rate * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        z.assign_sub(step * m / (tf.sqrt(v) + epsilon))
+    return loss_of(z)

@@ -1,0 +1,155 @@
+"""Every notebook runs top to bottom on a real kernel and shows what its text promises.
+
+Each notebook is copied into a temporary folder (its `runs/` files land there) and
+executed with nbclient on a `python3` kernel of this interpreter, with
+`KG_NOTEBOOK_BUDGET=small` (seconds of training on slices of the data). The checks look
+at the outputs a reader is told to look at: pictures, numbers, live widgets.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NAMES = ["01_vae_quickstart", "02_gans_and_wgans", "03_latent_spaces", "04_gan_vs_vae"]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Seconds per cell; a small-budget cell takes a few seconds on two busy CPU cores.
+CELL_TIMEOUT = 300
+
+
+def outputs(nb, kind: str | None = None) -> list[dict]:
+    """Every output of every code cell, or those carrying the MIME type `kind`."""
+    found = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    if kind is None:
+        return found
+    return [o for o in found if kind in o.get("data", {})]
+
+
+def text(nb) -> str:
+    """All printed text and plain-text results, in order."""
+    parts = []
+    for output in outputs(nb):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif "text/plain" in output.get("data", {}):
+            parts.append(output.data["text/plain"])
+    return "\n".join(parts)
+
+
+def number(pattern: str, nb) -> float:
+    """The number captured by `pattern` in the notebook's text output (must be there)."""
+    match = re.search(pattern, text(nb))
+    assert match, f"{pattern!r} not found in the output:\n{text(nb)[-3000:]}"
+    return float(match.group(1))
+
+
+def execute(name: str, folder: Path):
+    """Runs notebook `name` in `folder` and returns it with its outputs."""
+    path = shutil.copy(NOTEBOOKS / f"{name}.ipynb", folder)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=CELL_TIMEOUT, startup_timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def check_vae_quickstart(nb, folder: Path) -> None:
+    # data, the live view's final picture, samples, reconstructions
+    assert len(outputs(nb, "image/png")) >= 4
+    fit_cell = next(c for c in nb.cells if "LiveTraining(" in c.source)
+    assert [o for o in fit_cell.outputs if "image/png" in o.get("data", {})], \
+        "LiveTraining left no static picture when fit ended"
+    assert not [o for o in fit_cell.outputs if WIDGET_VIEW in o.get("data", {})], \
+        "LiveTraining's widget was not replaced by a picture"
+    assert math.isfinite(number(r"IWAE NLL: ([\d.]+) nats", nb))
+    assert len(outputs(nb, WIDGET_VIEW)) == 1  # the LatentExplorer
+    assert "running" in text(nb) and "TensorBoardServer" in text(nb)
+    frames = [o.data["text/html"] for o in outputs(nb, "text/html")]
+    assert any("<iframe" in frame and "127.0.0.1" in frame for frame in frames)
+    assert list((folder / "runs" / "01_vae" / "png").glob("*.png"))
+    assert (folder / "runs" / "01_vae" / "projector" / "projector_config.pbtxt").exists()
+
+
+def check_gans(nb, folder: Path) -> None:
+    assert re.search(r"real test points: 8/8 modes covered", text(nb))
+    for model in ("GAN, Adam(2e-4)", "GAN, defaults", "GAN, defaults + EMA", "ConditionalGAN",
+                  "WGAN-GP"):
+        covered = number(rf"{re.escape(model)}: (\d)/8 modes covered", nb)
+        assert 0 <= covered <= 8
+    assert len(outputs(nb, "text/markdown")) == 1  # the coverage table
+    # ring scatter plots (snapshots, remedies), the live view's picture, the digit samples
+    assert len(outputs(nb, "image/png")) >= 4
+    assert math.isfinite(number(r"FID of the GAN's samples: ([\d.]+)", nb))
+
+
+def check_latent_spaces(nb, folder: Path) -> None:
+    # Traversal, two Interpolators, ConditionalSampler
+    assert len(outputs(nb, WIDGET_VIEW)) == 4
+    assert len(outputs(nb, "image/png")) == 1  # the class-by-style grid
+    for name in ("projector_config.pbtxt", "metadata.tsv", "sprite.png"):
+        assert name in text(nb)
+        assert (folder / "runs" / "03_latent" / "projector" / name).exists()
+
+
+def check_gan_vs_vae(nb, folder: Path) -> None:
+    tables = [o.data["text/html"] for o in outputs(nb, "text/html")]
+    assert len(tables) == 2 and all("<table>" in t for t in tables)
+    assert "verdict" in tables[0] and tables[0].count("<tr>") > 10
+    assert any(verdict in tables[0] for verdict in ("supported", "contradicted", "mixed"))
+    for model in ("VAE", "GAN"):
+        assert math.isfinite(number(rf"{model}: FID ([\d.]+)", nb))
+    # samples of both, the VAE's reconstructions, FID progress, losses
+    assert len(outputs(nb, "image/png")) >= 5
+    assert (folder / "runs" / "04_compare" / "report.md").exists()
+
+
+CHECKS = {
+    "01_vae_quickstart": check_vae_quickstart,
+    "02_gans_and_wgans": check_gans,
+    "03_latent_spaces": check_latent_spaces,
+    "04_gan_vs_vae": check_gan_vs_vae,
+}
+
+
+def test_every_notebook_is_tested():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_stored_without_outputs(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert nb.nbformat == 4
+    assert nb.metadata.kernelspec.name == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.execution_count is None and cell.outputs == [], cell.source[:80]
+    assert "KG_NOTEBOOK_BUDGET" in "".join(c.source for c in nb.cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_top_to_bottom(name, tmp_path, jupyter_env, stray_tensorboards):
+    started = time.monotonic()
+    nb = execute(name, tmp_path)
+    errors = [o for o in outputs(nb) if o.output_type == "error"]
+    assert not errors, errors
+    CHECKS[name](nb, tmp_path)
+    # A TensorBoard a notebook started ends with its kernel.
+    deadline = time.monotonic() + 10
+    while stray_tensorboards(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = stray_tensorboards(tmp_path)
+    for pid in left:
+        os.kill(pid, signal.SIGTERM)
+    assert not left, "a TensorBoard outlived the notebook's kernel"
+    print(f"{name}: {time.monotonic() - started:.1f} s")
