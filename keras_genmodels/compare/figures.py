@@ -19,20 +19,20 @@ from typing import Any
 __all__ = ["write_figures"]
 
 
-def _pyplot():
-    import matplotlib
+def _figure(**kwargs: Any) -> Any:
+    # A bare Figure draws with Agg when saved and leaves pyplot's backend alone, so a
+    # notebook's inline plots keep working after a report is saved.
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kwargs)
 
 
-def _fid_progress(report: Any, plt: Any, path: Path) -> bool:
+def _fid_progress(report: Any, path: Path) -> bool:
     runs = [r for r in report.runs if any("fid" in p for p in r["progress"])]
     if not runs:
         return False
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure = _figure(figsize=(7, 4))
+    axis = figure.subplots()
     colours = {}
     for run in runs:
         colour = colours.setdefault(run["name"], f"C{len(colours)}")
@@ -46,17 +46,17 @@ def _fid_progress(report: Any, plt: Any, path: Path) -> bool:
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return True
 
 
-def _losses(report: Any, plt: Any, path: Path) -> bool:
+def _losses(report: Any, path: Path) -> bool:
     first = {}
     for run in report.runs:
         first.setdefault(run["name"], run)
     if not first:
         return False
-    figure, axes = plt.subplots(1, len(first), figsize=(4 * len(first), 3), squeeze=False)
+    figure = _figure(figsize=(4 * len(first), 3))
+    axes = figure.subplots(1, len(first), squeeze=False)
     for axis, (name, run) in zip(axes[0], first.items(), strict=True):
         for key, values in run["losses"].items():
             axis.plot(values, label=key, linewidth=1)
@@ -64,19 +64,18 @@ def _losses(report: Any, plt: Any, path: Path) -> bool:
         axis.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return True
 
 
-def _mixtures(report: Any, plt: Any, path: Path) -> bool:
+def _mixtures(report: Any, path: Path) -> bool:
     import keras_genmodels as kg
 
     samples = report.mixture_samples()
     mixtures = report.setup["mixtures"]
     if not samples or not mixtures:
         return False
-    figure, axes = plt.subplots(len(mixtures), len(samples), squeeze=False,
-                                figsize=(2.6 * len(samples), 2.6 * len(mixtures)))
+    figure = _figure(figsize=(2.6 * len(samples), 2.6 * len(mixtures)))
+    axes = figure.subplots(len(mixtures), len(samples), squeeze=False)
     for column, (name, by_mixture) in enumerate(samples.items()):
         for row, mixture in enumerate(mixtures):
             axis = axes[row][column]
@@ -90,18 +89,16 @@ def _mixtures(report: Any, plt: Any, path: Path) -> bool:
                      ylim=(centers.min() - 1.5, centers.max() + 1.5))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return True
 
 
 def write_figures(report: Any, folder: str | Path) -> dict[str, Path]:
     """Draws the report's plots into `folder`; returns `{figure key: path}` of those drawn."""
-    plt = _pyplot()
     folder = Path(folder)
     written = {}
     for key, draw in (("fid_progress", _fid_progress), ("losses", _losses),
                       ("mixtures", _mixtures)):
         path = folder / f"{key}.png"
-        if draw(report, plt, path):
+        if draw(report, path):
             written[key] = path
     return written

@@ -256,7 +256,9 @@ def image_widget() -> Any:
     Returns:
         An `ipywidgets.Image` with format `"png"`.
     """
-    return ipywidgets.Image(format="png")
+    # Without flex-start a box stretches the image to its width (a 32x32 digit showed as
+    # 32x285 in JupyterLab); with it the PNG keeps its own size.
+    return ipywidgets.Image(format="png", layout=ipywidgets.Layout(align_self="flex-start"))
 
 
 def check_range(value: Any, name: str) -> tuple[float, float]:
