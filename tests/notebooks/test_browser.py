@@ -1,8 +1,4 @@
-"""NOT COLLECTED YET (the file name keeps pytest away): rename to `test_browser.py` once
-`.ci/run` installs Debian's chromium and chromium-driver and the extras carry jupyterlab and
-selenium (see the 2026-11-29 closing note); it passed with the widget-size fix.
-
-In a real browser: notebook 01 runs in JupyterLab, its LatentExplorer redraws when a
+"""In a real browser: notebook 01 runs in JupyterLab, its LatentExplorer redraws when a
 slider moves, and the TensorBoard it starts loads in its frame.
 
 A JupyterLab server (token, 127.0.0.1, a temporary folder holding the notebook, the small
