@@ -21,7 +21,8 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ["01_vae_quickstart", "02_gans_and_wgans", "03_latent_spaces", "04_gan_vs_vae"]
+NAMES = ["01_vae_quickstart", "02_gans_and_wgans", "03_latent_spaces", "04_gan_vs_vae",
+         "05_applications"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: Seconds per cell; a small-budget cell takes a few seconds on two busy CPU cores.
 CELL_TIMEOUT = 300
@@ -112,11 +113,27 @@ def check_gan_vs_vae(nb, folder: Path) -> None:
     assert (folder / "runs" / "04_compare" / "report.md").exists()
 
 
+def check_applications(nb, folder: Path) -> None:
+    for score in ("reconstruction", "elbo"):
+        assert 0.0 <= number(rf"AUROC \({score}\): ([\d.]+)", nb) <= 1.0
+    assert "reloaded detector gives the same decisions: True" in text(nb)
+    for name in ("VAE importance", "mean image"):
+        assert math.isfinite(number(rf"hidden-pixel MSE, {name}: ([\d.]+)", nb))
+    assert "observed pixels kept exactly: True" in text(nb)
+    assert 0.0 <= number(r"agrees with the requested label on (\d+)%", nb) <= 100.0
+    kept = number(r"kept (\d+) synthetic digits", nb)
+    assert 0 <= kept <= 100
+    # normal vs anomalous digits, imputations, synthetic digits, interpolation strips
+    assert len(outputs(nb, "image/png")) == 4
+    assert len(outputs(nb, WIDGET_VIEW)) == 1  # the Interpolator
+
+
 CHECKS = {
     "01_vae_quickstart": check_vae_quickstart,
     "02_gans_and_wgans": check_gans,
     "03_latent_spaces": check_latent_spaces,
     "04_gan_vs_vae": check_gan_vs_vae,
+    "05_applications": check_applications,
 }
 
 
