@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from keras_genmodels.metrics.likelihood import _log_weights
+from keras_genmodels.metrics.likelihood import log_importance_weights
 from keras_genmodels.models.vaegan import VAEGAN
 from keras_genmodels.networks import discriminator_features
 
@@ -61,8 +61,9 @@ def likelihood_scores(model, x: np.ndarray, labels, score: str, num_samples: int
     out = []
     for start in range(0, len(x), batch_size):
         batch_labels = None if labels is None else tf.constant(labels[start:start + batch_size])
-        log_w = _log_weights(model, tf.constant(x[start:start + batch_size]), batch_labels,
-                             tf.constant([seed, start, 0], tf.int64), num_samples)
+        log_w = log_importance_weights(
+            model, tf.constant(x[start:start + batch_size]), batch_labels,
+            tf.constant([seed, start, 0], tf.int64), num_samples)
         if score == "elbo":
             bound = tf.reduce_mean(log_w, axis=0)
         else:

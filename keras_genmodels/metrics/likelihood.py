@@ -73,8 +73,9 @@ def importance_weighted_nll(
     for start in range(0, len(x), batch_size):
         batch_labels = None if labels is None else tf.constant(labels[start : start + batch_size])
         log_weights = [
-            _log_weights(model, tf.constant(x[start : start + batch_size]), batch_labels,
-                         tf.constant([seed, start, k], tf.int64), min(chunk, num_samples - k))
+            log_importance_weights(
+                model, tf.constant(x[start : start + batch_size]), batch_labels,
+                tf.constant([seed, start, k], tf.int64), min(chunk, num_samples - k))
             for k in range(0, num_samples, chunk)
         ]
         log_weights = tf.concat(log_weights, axis=0)
@@ -92,8 +93,28 @@ def importance_weighted_nll(
 
 
 @tf.function(reduce_retracing=True)
-def _log_weights(model, x, labels, seed, num_samples: int) -> tf.Tensor:
-    """`log p(x|z_k) + log p(z_k) - log q(z_k|x)` for `num_samples` draws: `(K, batch)`."""
+def log_importance_weights(
+    model: Any, x: tf.Tensor, labels: tf.Tensor | None, seed: tf.Tensor, num_samples: int
+) -> tf.Tensor:
+    """The log importance weights of a VAE's posterior draws: `(K, batch)`.
+
+    `log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x)` with `z_k ~ q(z|x)`, the terms of
+    the IWAE bound (Burda et al., 2016); `logsumexp_k(log w_k) - log K` is its value.
+
+    Example:
+
+    ```python
+    log_w = log_importance_weights(vae, tf.constant(x[:8]), None,
+                                   tf.constant([0, 0, 0], tf.int64), 64)   # (64, 8)
+    ```
+
+    Args:
+        model: a built `VAE` or `ConditionalVAE`.
+        x: a batch of data in the model's public range.
+        labels: its labels `(batch,)` for a conditional model, else `None`.
+        seed: int64 `[a, b, c]`; `[a, b]` folded with `c` seeds the draws.
+        num_samples: draws `K` per example.
+    """
     posterior = model.posterior(x, labels)
     seed = tf.cast(tf.random.experimental.stateless_fold_in(seed[:2], seed[2]), tf.int32)
     z = posterior.sample(num_samples, seed=seed)
