@@ -11,7 +11,8 @@ are mapped from [0, 1] to the generator's tanh range [-1, 1] inside the model.
 Stabilisers, all off by default: one-sided label smoothing (Salimans et al., 2016),
 instance noise (Sonderby et al., 2017), an R1 penalty (Mescheder et al., 2018), spectral
 normalisation in the default discriminator (Miyato et al., 2018) and an exponential
-moving average of the generator's weights used for sampling (Yazici et al., 2019).
+moving average of the generator's weights used for sampling (Yazici et al., 2019), which
+is on (decay 0.99) for vector data unless `ema_decay` is given.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.defaults import default_ema_decay
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import (
     build_dcgan_discriminator,
@@ -76,7 +78,11 @@ class GAN(GenerativeModel):
         r1_weight: weight `gamma` of the R1 penalty `gamma / 2 * E|grad D(x)|^2`.
         spectral_normalization: spectral normalisation in the default discriminator.
         ema_decay: decay of an exponential moving average of the generator's weights,
-            used by `sample`/`generate`; `None` disables it.
+            used by `sample`/`generate`; `None` disables it. `"auto"` (the default) takes
+            the data's row of `models.defaults.EMA_DECAY_DEFAULTS` when the networks are
+            built: none for images (as in the papers), 0.99 for vectors, warmed up as
+            `min(0.99, (1 + t) / (10 + t))` at generator step `t` so that short runs
+            are not pulled back to the initial weights.
         num_classes: classes of a conditional model (see `ConditionalGAN`).
         projection_discriminator: for conditional models, condition the discriminator by
             projection (Miyato & Koyama, 2018) instead of label channels.
@@ -101,7 +107,7 @@ class GAN(GenerativeModel):
         instance_noise: float = 0.0,
         r1_weight: float = 0.0,
         spectral_normalization: bool = False,
-        ema_decay: float | None = None,
+        ema_decay: float | str | None = "auto",
         num_classes: int | None = None,
         projection_discriminator: bool = False,
         prior: Any = None,
@@ -123,9 +129,13 @@ class GAN(GenerativeModel):
         self.instance_noise = check_non_negative(instance_noise, "instance_noise")
         self.r1_weight = check_non_negative(r1_weight, "r1_weight")
         self.spectral_normalization = bool(spectral_normalization)
-        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
-            raise ValueError(f"`ema_decay` must be in (0, 1) or None, got {ema_decay}.")
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        # "auto" is resolved from the kind of data in `build_networks`
+        self._ema_auto = isinstance(ema_decay, str) and ema_decay == "auto"
+        if not self._ema_auto and ema_decay is not None and (
+                isinstance(ema_decay, str) or not 0.0 < float(ema_decay) < 1.0):
+            raise ValueError(
+                f"`ema_decay` must be in (0, 1), None or \"auto\", got {ema_decay!r}.")
+        self.ema_decay = None if self._ema_auto or ema_decay is None else float(ema_decay)
         self.projection_discriminator = bool(projection_discriminator)
         if self.projection_discriminator and not self.conditional:
             raise ValueError("`projection_discriminator=True` needs `num_classes`.")
@@ -200,6 +210,8 @@ class GAN(GenerativeModel):
             self.embedding = keras.layers.Embedding(self.num_classes, feature_dim,
                                                     name="class_embedding")
             self.embedding.build((None,))
+        if self._ema_auto:
+            self.ema_decay = default_ema_decay("image" if len(data_shape) == 3 else "vector")
         if self.ema_decay is not None and self.ema_generator is None:
             self.ema_generator = keras.models.clone_model(self.generator)
             self.ema_generator.set_weights(self.generator.get_weights())
@@ -333,8 +345,14 @@ class GAN(GenerativeModel):
     def update_ema(self) -> None:
         if self.ema_generator is None:
             return
+        decay = self.ema_decay
+        if self._ema_auto:
+            # the data's default warms up like tf.train.ExponentialMovingAverage with
+            # num_updates, so that a short run is not pulled back to the initial weights
+            step = tf.cast(self.optimizer.iterations, tf.float32)
+            decay = tf.minimum(decay, (1.0 + step) / (10.0 + step))
         for ema, weight in zip(self.ema_generator.weights, self.generator.weights, strict=True):
-            ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * weight)
+            ema.assign(decay * ema + (1.0 - decay) * weight)
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real, labels = self.unpack_batch(data)
@@ -384,7 +402,8 @@ class GAN(GenerativeModel):
             instance_noise=self.instance_noise,
             r1_weight=self.r1_weight,
             spectral_normalization=self.spectral_normalization,
-            ema_decay=self.ema_decay,
+            # "auto" stays "auto": a restored model resolves it again (and warms up)
+            ema_decay="auto" if self._ema_auto else self.ema_decay,
             projection_discriminator=self.projection_discriminator,
         )
         return config

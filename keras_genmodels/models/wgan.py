@@ -20,6 +20,7 @@ import keras
 import tensorflow as tf
 
 from keras_genmodels import losses as kgl
+from keras_genmodels.models.defaults import default_clip_value, default_penalty_weight
 from keras_genmodels.models.gan import GAN
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.validation import check_non_negative, check_positive_int
@@ -71,17 +72,28 @@ class WGAN(_Wasserstein):
         critic_steps: critic updates per generator update, >= 1.
         real_batches: `"reuse"` (default) or `"fresh"`, see `WGANGP`.
         clip_value: every critic weight is clipped to `[-clip_value, clip_value]`, > 0.
+            `"auto"` (the default) takes the data's row of
+            `models.defaults.CLIP_VALUE_DEFAULTS` when the networks are built: the
+            paper's 0.01 for images, 0.1 for vectors.
         **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
     """
 
     optimizer_family = "WGAN"
 
-    def __init__(self, latent_dim: int, critic_steps: int = 5, clip_value: float = 0.01,
-                 **kwargs: Any):
-        self.clip_value = check_non_negative(clip_value, "clip_value")
+    def __init__(self, latent_dim: int, critic_steps: int = 5,
+                 clip_value: float | str = "auto", **kwargs: Any):
+        # "auto" is resolved from the kind of data in `build_networks`
+        self._clip_auto = isinstance(clip_value, str) and clip_value == "auto"
+        self.clip_value = None if self._clip_auto else check_non_negative(
+            clip_value, "clip_value")
         if self.clip_value == 0.0:
             raise ValueError("`clip_value` must be > 0, got 0.")
         super().__init__(latent_dim, critic_steps=critic_steps, **kwargs)
+
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        super().build_networks(data_shape)
+        if self._clip_auto:
+            self.clip_value = default_clip_value("image" if len(data_shape) == 3 else "vector")
 
     def metric_names(self):
         return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein")
@@ -94,7 +106,7 @@ class WGAN(_Wasserstein):
 
     def get_config(self):
         config = super().get_config()
-        config["clip_value"] = self.clip_value
+        config["clip_value"] = "auto" if self._clip_auto else self.clip_value
         return config
 
 
@@ -125,17 +137,28 @@ class WGANGP(_Wasserstein):
             compute "fresh" gave sharper mnist10k digits (classifier-feature Frechet
             distance 35 against 43, `benchmarks/critic_batches.py`), so prefer it when
             the budget is compute rather than epochs.
-        gradient_penalty_weight: `lambda`, >= 0.
+        gradient_penalty_weight: `lambda`, >= 0. `"auto"` (the default) takes the data's
+            row of `models.defaults.PENALTY_WEIGHT_DEFAULTS` when the networks are built:
+            the paper's 10 for images, 1 for vectors.
         **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
     """
 
     optimizer_family = "WGANGP"
 
     def __init__(self, latent_dim: int, critic_steps: int = 5,
-                 gradient_penalty_weight: float = 10.0, **kwargs: Any):
-        self.gradient_penalty_weight = check_non_negative(
+                 gradient_penalty_weight: float | str = "auto", **kwargs: Any):
+        # "auto" is resolved from the kind of data in `build_networks`
+        self._penalty_auto = isinstance(gradient_penalty_weight, str) \
+            and gradient_penalty_weight == "auto"
+        self.gradient_penalty_weight = None if self._penalty_auto else check_non_negative(
             gradient_penalty_weight, "gradient_penalty_weight")
         super().__init__(latent_dim, critic_steps=critic_steps, **kwargs)
+
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        super().build_networks(data_shape)
+        if self._penalty_auto:
+            self.gradient_penalty_weight = default_penalty_weight(
+                "image" if len(data_shape) == 3 else "vector")
 
     def metric_names(self):
         return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "gradient_penalty")
@@ -165,5 +188,6 @@ class WGANGP(_Wasserstein):
 
     def get_config(self):
         config = super().get_config()
-        config["gradient_penalty_weight"] = self.gradient_penalty_weight
+        config["gradient_penalty_weight"] = "auto" if self._penalty_auto \
+            else self.gradient_penalty_weight
         return config
