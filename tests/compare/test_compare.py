@@ -84,8 +84,10 @@ def test_a_seconds_budget_stops_on_time(mnist):
                         x_train[:2048], x_test[:64], budget="2s", seeds=(0,),
                         extractor="mnist10k", num_samples=32, mixtures=(), verbose=0)
     values = report.runs[0]["values"]
-    assert 2.0 <= values["train_seconds"] < 6.0
-    assert values["steps"] < 32  # an epoch is 32 steps: it stopped within the first epoch
+    # an epoch is 32 steps: it stopped within the first epoch, whatever the machine's load
+    # (the upper bound on the time only catches a budget that is not checked at all)
+    assert 2.0 <= values["train_seconds"] < 30.0
+    assert values["steps"] < 32
 
 
 @pytest.mark.parametrize("value, expected", [
