@@ -96,7 +96,9 @@ from keras_genmodels.models import (  # noqa: E402
     WGANGP,
     ConditionalGAN,
     ConditionalVAE,
+    CycleGAN,
     GenerativeModel,
+    StyleGAN,
 )
 
 __version__ = "0.1.0"
@@ -120,7 +122,9 @@ __all__ = [
     "WGANGP",
     "ConditionalGAN",
     "ConditionalVAE",
+    "CycleGAN",
     "GenerativeModel",
+    "StyleGAN",
     "applications",
     "callbacks",
     "compare",

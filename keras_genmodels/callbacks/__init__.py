@@ -1,8 +1,10 @@
 """Keras callbacks that show a generative model's progress and keep long runs safe.
 
 One module per job: `images.py` (samples, reconstructions, and the shared `ImageLogger`
-base), `latent.py` (traversals, interpolations), `projector.py` (the embedding
+base), `latent.py` (traversals, interpolations), `style_mixing.py` (StyleGAN's style-mixing
+grid), `projector.py` (the embedding
 projector), `tensorboard.py` (Keras' scalar logging without its memory growth),
+`translation.py` (a translation model's inputs, translations and cycles),
 `evaluation.py` (FID, KID, precision/recall of the samples on a schedule), `guard.py`
 (stops on NaN) and `backup.py` (resumes a killed run, mid-epoch included).
 The picture callbacks work for every model family through its public methods; every
@@ -17,7 +19,9 @@ from keras_genmodels.callbacks.guard import NaNGuard
 from keras_genmodels.callbacks.images import ImageLogger, ReconstructionGrid, SampleGrid
 from keras_genmodels.callbacks.latent import LatentInterpolation, LatentTraversal
 from keras_genmodels.callbacks.projector import EmbeddingProjector
+from keras_genmodels.callbacks.style_mixing import StyleMixingGrid
 from keras_genmodels.callbacks.tensorboard import TensorBoard
+from keras_genmodels.callbacks.translation import TranslationGrid
 
 __all__ = [
     "BackupAndRestore",
@@ -29,5 +33,7 @@ __all__ = [
     "NaNGuard",
     "ReconstructionGrid",
     "SampleGrid",
+    "StyleMixingGrid",
     "TensorBoard",
+    "TranslationGrid",
 ]

@@ -38,7 +38,8 @@ from tensorboard.plugins.image import metadata as image_metadata
 from keras_genmodels.images import make_grid, to_png
 from keras_genmodels.validation import as_numpy, check_images, check_labels, check_positive_int
 
-__all__ = ["ImageLogger", "ReconstructionGrid", "SampleGrid", "check_log_dir", "is_chief"]
+__all__ = ["ImageLogger", "ReconstructionGrid", "SampleGrid", "check_log_dir", "code_origin",
+           "code_size", "is_chief"]
 
 
 def is_chief() -> bool:
@@ -245,6 +246,22 @@ def write_image_summary(writer, tag: str, png: bytes, shape: tuple[int, ...], st
                          metadata=image_metadata.create_summary_metadata(
                              display_name=None, description=None))
     writer.flush()
+
+
+def code_size(model: Any) -> int:
+    """Size of the codes `model.sample_latent` returns and `model.generate_batched` takes:
+    the model's `code_dim` if it has one (a StyleGAN working in W space: `w_dim`), else
+    its `latent_dim`."""
+    return int(getattr(model, "code_dim", None) or model.latent_dim)
+
+
+def code_origin(model: Any) -> np.ndarray:
+    """The code the latent tools start from: the model's `latent_origin()` if it has one
+    (a StyleGAN in W space: the average `w`), else zeros, `(code_size(model),)` float32."""
+    origin = getattr(model, "latent_origin", None)
+    if callable(origin):
+        return np.asarray(origin(), np.float32).reshape([code_size(model)])
+    return np.zeros(code_size(model), np.float32)
 
 
 def check_model_labels(callback: str, model: Any, labels: Any, name: str, n: int):

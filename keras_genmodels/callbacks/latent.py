@@ -35,6 +35,8 @@ from keras_genmodels.callbacks.images import (
     ImageLogger,
     check_model_labels,
     check_model_methods,
+    code_origin,
+    code_size,
 )
 from keras_genmodels.images import make_grid
 from keras_genmodels.interpolation import INTERPOLATION_METHODS, interpolate_latents
@@ -61,9 +63,9 @@ def _check_code(z: Any, name: str) -> np.ndarray:
 
 
 def _check_latent_dim(array: np.ndarray, model: Any, name: str) -> None:
-    if array.shape[-1] != model.latent_dim:
+    if array.shape[-1] != code_size(model):
         raise ValueError(f"`{name}` has codes of size {array.shape[-1]}, but the model's "
-                         f"latent_dim is {model.latent_dim}.")
+                         f"latent_dim is {code_size(model)}.")
 
 
 def _posterior_means(model: Any, x: np.ndarray, labels: Any, batch_size: int = 256):
@@ -192,7 +194,7 @@ class LatentTraversal(ImageLogger):
             check_model_methods("LatentTraversal with `x_ref`", model, ("encode",))
         if getattr(model, "conditional", False):
             check_model_labels("LatentTraversal", model, self.label, "label", 1)
-        latent_dim = model.latent_dim
+        latent_dim = code_size(model)
         if self.z_ref is not None:
             _check_latent_dim(self.z_ref, model, "z_ref")
         if self.dims is not None and max(self.dims) >= latent_dim:
@@ -202,8 +204,8 @@ class LatentTraversal(ImageLogger):
     def reference_and_dims(self) -> tuple[np.ndarray, list[int], np.ndarray | None]:
         """The reference code, the dimensions to draw and their average KL (or None)."""
         model = self.model
-        latent_dim = model.latent_dim
-        reference = self.z_ref if self.z_ref is not None else np.zeros(latent_dim, np.float32)
+        latent_dim = code_size(model)
+        reference = self.z_ref if self.z_ref is not None else code_origin(model)
         kl = None
         if self.x_ref is not None:
             labels = None if self.label is None else np.full(len(self.x_ref), self.label)

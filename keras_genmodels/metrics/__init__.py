@@ -16,11 +16,14 @@ from keras_genmodels.metrics.path_length import perceptual_path_length
 from keras_genmodels.metrics.precision_recall import density_coverage, precision_recall
 from keras_genmodels.metrics.sets import collect, features_of
 from keras_genmodels.metrics.sliced_wasserstein import sliced_wasserstein
+from keras_genmodels.metrics.translation import translation_error
 
 __all__ = [
     "importance_weighted_nll",
     "mode_coverage",
     "perceptual_path_length",
+    # Translation models against the known answer (translation.py)
+    "translation_error",
     # Sample-based distances between a real and a generated set (sets.py, fid.py,
     # classifier_score.py, precision_recall.py, sliced_wasserstein.py). They import the
     # feature extractors (features.py) only when an extractor is asked for by name.

@@ -1,7 +1,10 @@
 """The package's model families, each a subclassed `keras.Model`."""
 
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.cyclegan import CycleGAN
 from keras_genmodels.models.gan import GAN, ConditionalGAN
+from keras_genmodels.models.schedules import LinearDecay
+from keras_genmodels.models.stylegan import StyleGAN
 from keras_genmodels.models.vae import VAE, ConditionalVAE
 from keras_genmodels.models.vaegan import VAEGAN
 from keras_genmodels.models.wgan import WGAN, WGANGP
@@ -14,5 +17,8 @@ __all__ = [
     "WGANGP",
     "ConditionalGAN",
     "ConditionalVAE",
+    "CycleGAN",
     "GenerativeModel",
+    "LinearDecay",
+    "StyleGAN",
 ]

@@ -53,16 +53,35 @@ class Stream(enum.IntEnum):
     INSTANCE_NOISE_FAKE = 6
     #: the interpolation weights of WGAN-GP's penalty; index: the update
     PENALTY_INTERPOLATION = 7
+    #: StyleGAN: the second code of style mixing; index: 0 discriminator, 1 generator update
+    STYLE_MIXING_LATENT = 20
+    #: StyleGAN: whether to mix and the crossover layer (one per batch); index as above
+    STYLE_MIXING_CUTOFF = 21
+    #: StyleGAN: the per-pixel noise inputs of the synthesis network; index: 0
+    #: discriminator update, 1 generator update, 2 path-length regularisation
+    SYNTHESIS_NOISE = 22
+    #: StyleGAN: the codes of path-length regularisation
+    PATH_LENGTH_LATENT = 23
+    #: StyleGAN: the random image-space directions of path-length regularisation
+    PATH_LENGTH_DIRECTION = 24
+    #: StyleGAN: the fixed noise inputs of `generate`/`sample` (not keyed by any step)
+    CONSTANT_SYNTHESIS_NOISE = 25
+    #: whether each image entering a CycleGAN history pool swaps with a stored one;
+    #: index: the pool (0: domain A's discriminator, 1: domain B's)
+    POOL_SWAP = 8
+    #: which stored image each such swap takes; index: the pool
+    POOL_SLOT = 9
     #: every draw of `evaluate` (keyed by the evaluated batch, not the optimizer step)
     EVAL_POSTERIOR = 101
     EVAL_PRIOR = 102
     EVAL_LATENT = 103
     EVAL_PENALTY_INTERPOLATION = 104
+    EVAL_SYNTHESIS_NOISE = 105
 
 
 #: Streams drawn in `test_step`: their step is the number of batches evaluated so far.
 EVAL_STREAMS = frozenset({Stream.EVAL_POSTERIOR, Stream.EVAL_PRIOR, Stream.EVAL_LATENT,
-                          Stream.EVAL_PENALTY_INTERPOLATION})
+                          Stream.EVAL_PENALTY_INTERPOLATION, Stream.EVAL_SYNTHESIS_NOISE})
 
 
 class RandomStreams:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_methods
+from keras_genmodels.callbacks.images import check_model_methods, code_size
 from keras_genmodels.validation import as_numpy, check_non_negative
 from keras_genmodels.widgets.debounce import Debouncer
 from keras_genmodels.widgets.optional import require
@@ -165,7 +165,7 @@ def check_latent_code(z: Any, model: Any, name: str) -> np.ndarray:
         A float32 array `(latent_dim,)`.
     """
     if z is None or isinstance(z, (str, bytes, dict)):
-        raise TypeError(f"`{name}` must be a latent code of shape ({model.latent_dim},), got "
+        raise TypeError(f"`{name}` must be a latent code of shape ({code_size(model)},), got "
                         f"{type(z).__name__}.")
     array = as_numpy(z)
     if not np.issubdtype(array.dtype, np.number):
@@ -173,8 +173,8 @@ def check_latent_code(z: Any, model: Any, name: str) -> np.ndarray:
     array = array.astype(np.float32)
     if array.ndim == 2 and array.shape[0] == 1:
         array = array[0]
-    if array.shape != (model.latent_dim,):
-        raise ValueError(f"`{name}` must have shape ({model.latent_dim},) (the model's "
+    if array.shape != (code_size(model),):
+        raise ValueError(f"`{name}` must have shape ({code_size(model)},) (the model's "
                          f"latent_dim), got shape {as_numpy(z).shape}.")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"`{name}` contains NaN or infinite values.")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_labels
+from keras_genmodels.callbacks.images import check_model_labels, code_origin, code_size
 from keras_genmodels.validation import as_numpy, check_positive_int
 from keras_genmodels.widgets.app import (
     WidgetApp,
@@ -96,7 +96,7 @@ class LatentExplorer(WidgetApp):
             self.labels = check_model_labels("LatentExplorer", model, labels, "labels",
                                              len(self.x))
         self.ranking = rank_dimensions(model, self.x, self.labels, min_kl)
-        self.reference = np.zeros(model.latent_dim, np.float32)
+        self.reference = code_origin(model)
         if self.x is not None:
             self.reference = posterior_means(model, self.x[:1], _first(self.labels))[0]
         #: The last decoded example, `data_shape`.
@@ -161,7 +161,7 @@ class LatentExplorer(WidgetApp):
     @property
     def code(self) -> np.ndarray:
         """The code the sliders show, `(latent_dim,)` float32."""
-        return np.array([self.sliders[d].value for d in range(self.model.latent_dim)],
+        return np.array([self.sliders[d].value for d in range(code_size(self.model))],
                         np.float32)
 
     @property

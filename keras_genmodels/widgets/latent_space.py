@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from keras_genmodels import distributions as kgd
+from keras_genmodels.callbacks.images import code_size
 from keras_genmodels.validation import as_numpy, check_non_negative, check_positive_int
 
 
@@ -119,7 +120,7 @@ def rank_dimensions(
     """
     min_kl = check_non_negative(min_kl, "min_kl")
     num_examples = check_positive_int(num_examples, "num_examples")
-    natural = list(range(model.latent_dim))
+    natural = list(range(code_size(model)))
     if not can_encode(model):
         return DimensionRanking(natural, None, natural, [])
     if x is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_labels
+from keras_genmodels.callbacks.images import check_model_labels, code_origin, code_size
 from keras_genmodels.validation import check_non_negative, check_positive_int
 from keras_genmodels.widgets.app import (
     WidgetApp,
@@ -128,7 +128,7 @@ class Traversal(WidgetApp):
 
     def _reference(self, index: int) -> np.ndarray:
         if self.index_picker is None:
-            return np.zeros(self.model.latent_dim, np.float32)
+            return code_origin(self.model)
         labels = None if self.labels is None else self.labels[index : index + 1]
         return posterior_means(self.model, self.x[index : index + 1], labels)[0]
 
@@ -143,7 +143,7 @@ class Traversal(WidgetApp):
         """The codes decoded, `(len(dims) * steps, latent_dim)`, row by row."""
         values = np.linspace(*self.span.value, self.steps, dtype=np.float32)
         rows = len(self.dims)
-        z = np.broadcast_to(self.reference, (rows, self.steps, self.model.latent_dim)).copy()
+        z = np.broadcast_to(self.reference, (rows, self.steps, code_size(self.model))).copy()
         z[np.arange(rows), :, self.dims] = values
         return z.reshape(rows * self.steps, -1)
 

@@ -12,7 +12,7 @@ MNIST10K = packaged_path("mnist10k")  # the real digits shipped in the package
 
 def test_available_lists_every_dataset():
     assert available() == ["cifar10", "fashion_mnist", "grid25", "mnist", "mnist10k", "ring8",
-                           "shapes"]
+                           "shapes", "shapes_filled_outlined"]
 
 
 def test_unknown_name_lists_the_valid_names():

@@ -69,6 +69,9 @@ def tiny_image_model():
         keras.utils.set_random_seed(0)
         options = _options(name, 10)
         labels = 10 if name.startswith("Conditional") else 0
+        if name == "StyleGAN":  # networks at 32x32 for the 28x28 digits
+            return kg.StyleGAN(LATENT, channels=4, mapping_layers=1, r1_weight=1.0, seed=0,
+                               data_shape=(28, 28, 1))
         if name in ("VAE", "ConditionalVAE"):
             options["encoder"] = build_conv_encoder(
                 (28, 28, 1 + labels), 2 * LATENT, filters=(4, 8), dense_units=16)

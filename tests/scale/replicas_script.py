@@ -33,6 +33,9 @@ RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(size=(32, 28, 28, 1)).astype("float32")
 POINTS = RNG.normal(size=(32, 2)).astype("float32")
 LABELS = (np.arange(32) % 3).astype("int32")
+#: 6x6 images, which StyleGAN pads to 8x8; a batch of 16 puts 8 examples on each replica,
+#: a multiple of the minibatch-stddev group (4), so no group straddles two replicas
+SMALL_IMAGES = RNG.uniform(size=(32, 6, 6, 1)).astype("float32")
 
 
 def vae(conditional=False, **options):
@@ -62,6 +65,12 @@ def dcgan():
     return kg.GAN(4, generator=generator, discriminator=discriminator, seed=1)
 
 
+def stylegan():
+    # R1 and path length both fire on the first step (step 0 of every interval)
+    return kg.StyleGAN(4, channels=4, mapping_layers=1, r1_weight=1.0, ema_decay=0.9,
+                       seed=1)
+
+
 def vaegan():
     return kg.VAEGAN(
         2,
@@ -81,6 +90,7 @@ MODELS = {
     "WGAN": (lambda: gan("WGAN"), (POINTS,)),
     "WGANGP": (lambda: gan("WGANGP"), (POINTS,)),
     "VAEGAN": (vaegan, (POINTS,)),
+    "StyleGAN": (stylegan, (SMALL_IMAGES,)),
     # the options whose statistics or extra state could differ between 1 and N replicas
     "VAE free_bits": (lambda: free_bits_vae(), (IMAGES,)),
     "GAN r1": (lambda: gan("GAN", r1_weight=1.0), (POINTS,)),

@@ -15,7 +15,7 @@ Several runs can share one process (each after `keras.backend.clear_session()` a
                                "backup_dir": "backup", "save_freq": "epoch",
                                "kill_at": [1, 4]}, ...]'
 
-with `model_name` `"vae"` or `"wgangp"`, `save_freq` `"epoch"` or a number of batches,
+with `model_name` `"vae"`, `"wgangp"` or `"stylegan"`, `save_freq` `"epoch"` or a number of batches,
 `kill_at` `[epoch, batch]` (optional) and `callback` `"keras"` (default:
 `keras.callbacks.BackupAndRestore`) or `"kg"` (`kg.callbacks.BackupAndRestore`).
 """
@@ -85,6 +85,16 @@ def tiny_wgangp() -> kg.WGANGP:
     return model
 
 
+def tiny_stylegan() -> kg.StyleGAN:
+    # both lazy regularisers fire within the run (R1 every 8 steps, path length every 2),
+    # with style mixing, per-layer noise and the generator's EMA: every random stream
+    model = kg.StyleGAN(LATENT_DIM, channels=4, mapping_layers=1, r1_weight=1.0,
+                        r1_interval=8, pl_interval=2, ema_decay=0.9, seed=1,
+                        data_shape=IMAGE_SHAPE)
+    model.compile()
+    return model
+
+
 def optimizer_state(model: keras.Model) -> dict[str, np.ndarray]:
     """Every variable of every optimizer slot, keyed by slot and position."""
     state = {}
@@ -102,7 +112,7 @@ def train(model_name: str, out: str, backup_dir: str, save_freq: str | int = "ep
     keras.backend.clear_session()  # the same layer names and seeds for every run
     keras.utils.set_random_seed(0)
     x = np.random.default_rng(0).uniform(size=(256, *IMAGE_SHAPE)).astype("float32")
-    model = tiny_vae() if model_name == "vae" else tiny_wgangp()
+    model = {"vae": tiny_vae, "wgangp": tiny_wgangp, "stylegan": tiny_stylegan}[model_name]()
     backup = {"keras": keras.callbacks.BackupAndRestore,
               "kg": kg.callbacks.BackupAndRestore}[callback]
     callbacks = [backup(backup_dir, save_freq=save_freq)]

@@ -1,7 +1,7 @@
 """A training process killed with SIGKILL and restarted with `BackupAndRestore` ends
 with the same weights and optimizer states as one that was never interrupted.
 
-Every run is a subprocess of `resume_worker.py`: a tiny VAE or WGAN-GP on 256 random
+Every run is a subprocess of `resume_worker.py`: a tiny VAE, WGAN-GP or StyleGAN on 256 random
 uniform 8x8 images (batch 32, 8 steps per epoch, 3 epochs, `shuffle=False`) under
 `tf.config.experimental.enable_op_determinism()` and `keras.utils.set_random_seed(0)`,
 on the CPU. The interrupted run kills itself (SIGKILL) at the end of batch 4 of epoch 1,
@@ -60,7 +60,9 @@ def wait(processes: dict[str, subprocess.Popen]) -> dict[str, int]:
 #: name -> (model, BackupAndRestore save_freq, "keras" or "kg" callback)
 RUNS = {"vae": ("vae", "epoch", "keras"), "wgangp": ("wgangp", "epoch", "keras"),
         "vae_batches": ("vae", 3, "keras"), "vae_batches_kg": ("vae", 3, "kg"),
-        "wgangp_batches_kg": ("wgangp", 3, "kg")}
+        "wgangp_batches_kg": ("wgangp", 3, "kg"), "stylegan": ("stylegan", "epoch", "keras")}
+#: the models whose uninterrupted runs are compared with
+FRESH = ("vae", "wgangp", "stylegan")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,7 @@ def runs(tmp_path_factory):
 
     killed = {name: start(job(name, kill=True)) for name in RUNS}
     fresh = start(job("vae", fresh=True), job("wgangp", fresh=True))
+    fresh_stylegan = start(job("stylegan", fresh=True))  # the slowest to trace: alone
     kill_codes = wait(killed)
 
     left = {}
@@ -90,15 +93,17 @@ def runs(tmp_path_factory):
         left[name] = {"code": kill_codes[name], "groups": groups, "metadata": metadata,
                       "finished": (root / f"{name}.npz").exists()}
 
-    restarted = start(*(job(name) for name in RUNS))
-    wait({"uninterrupted": fresh, "restarted": restarted})
+    restarted = start(*(job(name) for name in RUNS if name != "stylegan"))
+    restarted_stylegan = start(job("stylegan"))
+    wait({"uninterrupted": fresh, "uninterrupted stylegan": fresh_stylegan,
+          "restarted": restarted, "restarted stylegan": restarted_stylegan})
 
     def arrays(path: Path) -> dict[str, np.ndarray]:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
 
     return {
-        "fresh": {m: arrays(root / f"{m}_fresh.npz") for m in ("vae", "wgangp")},
+        "fresh": {m: arrays(root / f"{m}_fresh.npz") for m in FRESH},
         "resumed": {name: arrays(root / f"{name}.npz") for name in RUNS},
         "left": left,
     }
@@ -110,7 +115,7 @@ def max_abs_difference(a: dict, b: dict) -> float:
                for k in a if k != "initial_epoch")
 
 
-@pytest.mark.parametrize("model", ["vae", "wgangp"])
+@pytest.mark.parametrize("model", ["vae", "wgangp", "stylegan"])
 def test_killed_mid_epoch_and_restarted_equals_uninterrupted(runs, model):
     left = runs["left"][model]
     assert left["code"] == -signal.SIGKILL and not left["finished"]

@@ -24,6 +24,9 @@ def gaps(run_script):
 @pytest.mark.parametrize(
     "model",
     ["VAE", "ConditionalVAE", "GAN", "DCGAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN",
+     # style mixing, per-layer noise, minibatch stddev, lazy R1 and path length, EMA,
+     # the running means w_avg and path_length_mean
+     "StyleGAN",
      # with the options on: a batch statistic (free bits), a penalty with its own gradient
      # (R1), more noise streams (instance noise), extra state (EMA of the generator), an
      # extra trained layer (the projection discriminator's class embedding)

@@ -1,0 +1,447 @@
+"""`StyleGAN`: a StyleGAN2 (Karras et al., 2020) without progressive growing.
+
+Mathematical Details
+
+A mapping network `f` takes codes `z ~ N(0, I)` to intermediate latents `w = f(z)`; a
+synthesis network `g` turns one style `w_i` per layer (`num_ws` of them) and per-pixel
+noise into an image through modulated, demodulated convolutions (`networks/stylegan.py`).
+Each `train_step` takes one update of the residual discriminator `D` and one of `f` and
+`g` with the non-saturating loss (Goodfellow et al., 2014):
+
+```none
+d_loss = softplus(D(G(z))) + softplus(-D(x))   [+ r1_interval * r1_weight / 2 * |grad_x D(x)|^2]
+g_loss = softplus(-D(G(z)))                    [+ pl_interval * pl_weight * (|J_w^T y|_2 - a)^2]
+```
+
+- *Style mixing* (section 3.1 of StyleGAN): with probability `style_mixing_prob` a batch
+  uses `w_1 = f(z_1)` for the layers before a uniform crossover layer and `w_2 = f(z_2)`
+  after it.
+- *Lazy regularisation* (StyleGAN2, section 3.1): the R1 penalty (Mescheder et al., 2018)
+  is added on steps where `step % r1_interval == 0` and the path-length penalty on steps
+  where `step % pl_interval == 0`, each multiplied by its interval so that its average
+  strength is unchanged. The choice is a `tf.cond` on the optimizer's step, so the
+  skipped steps cost nothing (0.86x the step time of computing the penalties every step
+  and weighting them by 0 or 1, `lazy_regularization`). Each penalty shares the
+  optimizer step of its network's main loss (the official code takes a separate one),
+  so Adam's settings are corrected for it only by `default_optimizers`' paper rule.
+- *Path-length regularisation* (section 3.2): `y ~ N(0, I) / sqrt(H W)` in image space,
+  `J_w^T y` by one backward pass to the styles on `batch / 2` examples, and `a` a running
+  mean of the lengths with decay `pl_decay`, kept in the variable `path_length_mean`
+  (saved with the model). The penalty of a step measures the lengths against `a` as it
+  was before that step's update.
+- *Truncation* (StyleGAN, section 5.2): `w' = w_avg + psi (w - w_avg)`, with `w_avg` a
+  running mean of `f(z)` over training (decay 0.995, the variable `w_avg`).
+- *EMA*: `sample`, `generate`, `mapping` and `synthesize` use an exponential moving
+  average of the generator's weights (decay `ema_decay`).
+
+Images of any square size are accepted: the networks work at the next power of two
+(`resolution`) and the model pads the discriminator's inputs and crops the generated
+images in the middle, so a 28x28 MNIST digit trains a 32x32 network and samples are
+28x28.
+
+`latent_space` sets the space the latent tools see: with `"w"` (the default),
+`sample_latent` returns `w = f(z)` codes and `generate(w)` synthesises them, so
+`SampleGrid`, `LatentTraversal`, `LatentInterpolation`, the widgets and
+`perceptual_path_length` all work in W; with `"z"` they work in Z.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genmodels import losses as kgl
+from keras_genmodels.models.gan import GAN
+from keras_genmodels.models.random_streams import Stream
+from keras_genmodels.models.style_space import StyleSpace
+from keras_genmodels.networks import stylegan as sgn
+from keras_genmodels.validation import (
+    check_choice,
+    check_non_negative,
+    check_positive_int,
+)
+
+#: The spaces the latent tools can work in.
+LATENT_SPACES = ("w", "z")
+#: Adam of StyleGAN2 (config F), before the lazy-regularisation correction.
+PAPER_ADAM = {"learning_rate": 2e-3, "beta_1": 0.0, "beta_2": 0.99, "epsilon": 1e-8}
+#: Decay of the running mean `w_avg` (the official code's `w_avg_beta`).
+W_AVG_DECAY = 0.995
+#: Path-length regularisation runs on `batch // PL_BATCH_SHRINK` examples (as the paper).
+PL_BATCH_SHRINK = 2
+#: The networks, in the order they are assigned.
+_NETWORKS = ("discriminator", "mapping_network", "synthesis_network", "ema_mapping_network",
+             "ema_synthesis_network")
+#: GAN arguments that StyleGAN fixes (dropped from its config).
+_FIXED_GAN_ARGS = ("generator", "ema_generator", "embedding", "loss", "discriminator_steps",
+                   "real_batches", "label_smoothing", "instance_noise",
+                   "spectral_normalization", "projection_discriminator", "num_classes")
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class StyleGAN(StyleSpace, GAN):
+    """A StyleGAN2 with mixing, truncation, lazy R1 and path-length regularisation, EMA.
+
+    Reported metrics: `d_loss`, `g_loss`, `d_real`, `d_fake` (as `GAN`), and `r1_penalty`,
+    `pl_penalty`, averaged over the steps that computed them.
+
+    Example:
+
+    ```python
+    (x_train, _), _ = kg.datasets.load("mnist10k")      # 28x28: trained at 32x32
+    stylegan = kg.StyleGAN(latent_dim=64)
+    stylegan.compile()                  # Adam(2e-3, betas (0, 0.99)), lazily corrected
+    stylegan.fit(x_train, epochs=1, batch_size=32)
+    images = stylegan.sample(16, seed=0, truncation=0.7)     # (16, 28, 28, 1) in [0, 1]
+    ```
+
+    Args:
+        latent_dim: size of `z`, >= 1. Defaults to 64.
+        w_dim: size of `w`; `None` for `latent_dim`.
+        resolution: the networks' resolution, a power of two >= 4; `None` for the
+            smallest one that holds the data.
+        channels: the widest feature maps of both networks. Defaults to 64.
+        mapping_layers: dense layers of the mapping network. Defaults to 2 (the paper
+            has 8; StyleGAN2-ADA uses 2 for CIFAR-10, and at this scale deeper ones
+            train slower at a learning-rate multiplier of 0.01 for no gain).
+        mapping_lr_multiplier: the mapping network's learning-rate multiplier.
+            Defaults to 0.01.
+        style_mixing_prob: probability of style mixing per batch, in [0, 1]. Defaults
+            to 0.9.
+        r1_weight: `gamma` of R1, >= 0; `None` for StyleGAN2-ADA's heuristic
+            `0.0002 * resolution^2 / 32`.
+        r1_interval: steps between R1 penalties (lazy regularisation). Defaults to 16.
+        pl_weight: weight of the path-length penalty, >= 0 (0 turns it off). Defaults
+            to 2.
+        pl_interval: steps between path-length penalties. Defaults to 4.
+        pl_decay: decay of the running mean path length. Defaults to 0.01.
+        ema_decay: decay of the generator's EMA, in (0, 1), or `None` (sampling then uses
+            the trained weights). Defaults to 0.999.
+        truncation_psi: the default `truncation` of `sample`. Defaults to 1 (none).
+        latent_space: `"w"` or `"z"`, the space of `sample_latent`/`generate` (see
+            above). Defaults to `"w"`.
+        mbstd_group_size: group size of the discriminator's minibatch standard deviation;
+            under `tf.distribute`, N replicas train exactly like one device when every
+            replica's batch is a multiple of it. Defaults to 4.
+        seed: base seed of the training noise.
+        data_shape: shape of one example `(H, H, C)`, to build the networks at once.
+        **kwargs: `keras.Model` arguments (`name`), or networks to use instead of the
+            defaults (`mapping_network`, `synthesis_network`, `discriminator`).
+    """
+
+    optimizer_family = "StyleGAN"
+
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        w_dim: int | None = None,
+        resolution: int | None = None,
+        channels: int = 64,
+        mapping_layers: int = 2,
+        mapping_lr_multiplier: float = 0.01,
+        style_mixing_prob: float = 0.9,
+        r1_weight: float | None = None,
+        r1_interval: int = 16,
+        pl_weight: float = 2.0,
+        pl_interval: int = 4,
+        pl_decay: float = 0.01,
+        ema_decay: float | None = 0.999,
+        truncation_psi: float = 1.0,
+        latent_space: str = "w",
+        mbstd_group_size: int = 4,
+        seed: int | None = None,
+        data_shape: tuple[int, ...] | None = None,
+        **kwargs: Any,
+    ):
+        # assigned in one fixed order when the networks are built, so that the model's
+        # layers (and the paths of their weights in a `.keras` file) are in the same order
+        # whether the model is new or loaded
+        networks = {key: kwargs.pop(key, None) for key in _NETWORKS}
+        for key in _FIXED_GAN_ARGS:
+            if kwargs.pop(key, None) not in (None, "non_saturating", 1, "reuse", 0.0, False):
+                raise ValueError(f"StyleGAN does not take `{key}`.")
+        latent_dim = check_positive_int(latent_dim, "latent_dim")
+        self.w_dim = check_positive_int(latent_dim if w_dim is None else w_dim, "w_dim")
+        self.resolution = None if resolution is None else sgn.check_resolution(resolution)
+        self.channels = check_positive_int(channels, "channels")
+        self.mapping_layers = check_positive_int(mapping_layers, "mapping_layers")
+        self.mapping_lr_multiplier = check_non_negative(mapping_lr_multiplier,
+                                                        "mapping_lr_multiplier")
+        if self.mapping_lr_multiplier == 0.0:
+            raise ValueError("`mapping_lr_multiplier` must be > 0, got 0.")
+        self.style_mixing_prob = _check_probability(style_mixing_prob, "style_mixing_prob")
+        self.r1_gamma = None if r1_weight is None else check_non_negative(r1_weight,
+                                                                          "r1_weight")
+        self.r1_interval = check_positive_int(r1_interval, "r1_interval")
+        self.pl_weight = check_non_negative(pl_weight, "pl_weight")
+        self.pl_interval = check_positive_int(pl_interval, "pl_interval")
+        self.pl_decay = _check_probability(pl_decay, "pl_decay")
+        self.truncation_psi = float(truncation_psi)
+        self.latent_space = check_choice(latent_space, "latent_space", LATENT_SPACES)
+        self.mbstd_group_size = check_positive_int(mbstd_group_size, "mbstd_group_size")
+        self._stylegan_ready = False
+        if isinstance(ema_decay, str) and ema_decay == "auto":  # GAN's "auto": StyleGAN's
+            ema_decay = 0.999
+        super().__init__(latent_dim, ema_decay=ema_decay, seed=seed, data_shape=data_shape,
+                         **kwargs)
+        for key in _NETWORKS:
+            setattr(self, key, None)
+        object.__setattr__(self, "_given_networks", {
+            key: self.deserialize_network(n) if isinstance(n, dict) else n
+            for key, n in networks.items()})
+        self.w_avg = keras.Variable(np.zeros(self.w_dim, np.float32), trainable=False,
+                                    aggregation="only_first_replica", name="w_avg")
+        self.path_length_mean = keras.Variable(0.0, trainable=False,
+                                               aggregation="only_first_replica",
+                                               name="path_length_mean")
+        self._stylegan_ready = True
+        self.finish_init()
+
+    def finish_init(self) -> None:
+        if self._stylegan_ready:  # not from GAN.__init__: the networks come after it
+            super().finish_init()
+
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_loss", "g_loss", "d_real", "d_fake", "r1_penalty", "pl_penalty")
+
+    # ------------------------------------------------------------------ networks
+    @property
+    def r1_weight(self) -> float | None:
+        """`gamma` of R1 (resolved from the resolution when given as `None`)."""
+        if self.r1_gamma is None and self.resolution is not None:
+            return 0.0002 * self.resolution**2 / 32
+        return self.r1_gamma
+
+    @r1_weight.setter
+    def r1_weight(self, value: float) -> None:  # GAN.__init__ sets its own (unused) one
+        pass
+
+    def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        if len(data_shape) != 3 or data_shape[0] != data_shape[1]:
+            raise ValueError(f"StyleGAN needs square images (H, H, C), got examples of shape "
+                             f"{tuple(data_shape)}.")
+        size = max(int(data_shape[0]), sgn.MIN_RESOLUTION)
+        needed = 1 << (size - 1).bit_length()
+        if self.resolution is None:
+            self.resolution = needed
+        elif self.resolution < data_shape[0]:
+            raise ValueError(f"`resolution`={self.resolution} is smaller than the images "
+                             f"({data_shape[0]}x{data_shape[1]}); use {needed} or more.")
+        channels = int(data_shape[2])
+        given = self._given_networks
+
+        def network(key, build):
+            return build() if given[key] is None else given[key]
+
+        self.discriminator = network("discriminator", lambda: sgn.build_stylegan_discriminator(
+            (self.resolution, self.resolution, channels), self.channels,
+            self.mbstd_group_size))
+        self.mapping_network = network("mapping_network", lambda: sgn.build_mapping_network(
+            self.latent_dim, self.w_dim, self.mapping_layers, self.mapping_lr_multiplier))
+        self.synthesis_network = network("synthesis_network", lambda: (
+            sgn.build_synthesis_network(self.resolution, channels, self.w_dim, self.channels)))
+        if self.ema_decay is not None:
+            self.ema_mapping_network = network(
+                "ema_mapping_network", lambda: _frozen_copy(self.mapping_network))
+            self.ema_synthesis_network = network(
+                "ema_synthesis_network", lambda: _frozen_copy(self.synthesis_network))
+
+    def optimizer_variables(self) -> dict[str, list]:
+        return {"g_optimizer": self.mapping_network.trainable_variables
+                + self.synthesis_network.trainable_variables,
+                "d_optimizer": self.discriminator.trainable_variables}
+
+    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
+        """StyleGAN2's Adam for both networks, with the paper's correction for lazy
+        regularisation: `lr * c`, `beta_2 ** c`, `c = interval / (interval + 1)`."""
+        from keras_genmodels.models import defaults
+
+        row = defaults.OPTIMIZER_DEFAULTS.get(self.optimizer_family, {}).get("image", {})
+        base = dict(row["*"][1]) if "*" in row else dict(PAPER_ADAM)
+        optimizers = {}
+        for slot, interval in (("g_optimizer", self.pl_interval),
+                               ("d_optimizer", self.r1_interval)):
+            c = interval / (interval + 1.0)
+            optimizers[slot] = keras.optimizers.Adam(**{
+                **base, "learning_rate": base["learning_rate"] * c,
+                "beta_1": base.get("beta_1", 0.0) ** c, "beta_2": base["beta_2"] ** c})
+        return optimizers
+
+    def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
+        """Scores images in [0, 1] with the discriminator."""
+        x = self.pad(self.to_internal(tf.cast(inputs, tf.float32)))
+        return self.discriminate(x, None, training)
+
+    # ------------------------------------------------------------------ training
+    #: How a lazy penalty is skipped: `"cond"` (a `tf.cond`: nothing is computed on the
+    #: other steps) or `"mask"` (computed every step and multiplied by 0 or 1). Measured
+    #: at 16 px, channels 32, batch 16, default intervals, on 2 shared CPU cores: "cond"
+    #: took 0.86x the step time of "mask" (minimum of 4 alternated 16-step runs).
+    lazy_regularization = "cond"
+
+    def lazy_step(self, interval: int) -> tf.Tensor:
+        return tf.equal(self.optimizer.iterations % interval, 0)
+
+    def lazily(self, apply: tf.Tensor, penalty: Any, skipped: Any) -> Any:
+        """`penalty()` where `apply` is true, else `skipped` (same structure)."""
+        if self.lazy_regularization == "mask":
+            mask = tf.cast(apply, tf.float32)
+            return tf.nest.map_structure(lambda v: v * mask, penalty())
+        return tf.cond(apply, penalty, lambda: skipped)
+
+    def fake_images(self, ws, noise) -> tf.Tensor:
+        return self.pad(self.crop(self.synthesize_internal(ws, noise, training=True)))
+
+    def discriminator_update(self, real, labels=None, step: int = 0) -> dict[str, tf.Tensor]:
+        n = tf.shape(real)[0]
+        ws = self.mixed_styles(n, Stream.DISCRIMINATOR_LATENT, 0)
+        fake = self.fake_images(ws, self.synthesis_noise(n, Stream.SYNTHESIS_NOISE, 0))
+        gamma = self.r1_weight
+        apply_r1 = self.lazy_step(self.r1_interval) if gamma else tf.constant(False)
+        with tf.GradientTape() as tape:
+            d_real, d_fake = self.discriminate_pair(real, tf.cast(fake, real.dtype), None, True)
+            d_loss = self.d_loss_fn(d_real, d_fake)
+            r1 = tf.constant(0.0)
+            if gamma:
+                r1 = self.lazily(apply_r1, lambda: kgl.r1_penalty(
+                    lambda v: self.discriminate(v, None, True), real), r1)
+            total = d_loss + (0.5 * (gamma or 0.0) * self.r1_interval) * r1
+            scaled = self.scaled_loss(self.d_optimizer, total)
+        self.apply(self.d_optimizer, scaled, tape, self.optimizer_variables()["d_optimizer"])
+        return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
+                "d_fake": tf.reduce_mean(d_fake), "r1_penalty": (r1, apply_r1)}
+
+    def path_length_inputs(self, n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """The draws of path-length regularisation for `n` examples (drawn outside its
+        `tf.cond`, where the replicas' collective ops may run): codes, synthesis noise
+        and image-space directions `y ~ N(0, I) / sqrt(H W)`."""
+        size = self.resolution
+        channels = self.synthesis_network.output.shape[-1]
+        return (self.prior_sample(n, Stream.PATH_LENGTH_LATENT),
+                self.synthesis_noise(n, Stream.SYNTHESIS_NOISE, 2),
+                self.replica_noise(lambda m, seed: tf.random.stateless_normal(
+                    [m, size, size, channels], seed) / size, n, Stream.PATH_LENGTH_DIRECTION))
+
+    def path_length(self, z, noise, direction) -> tuple[tf.Tensor, tf.Tensor]:
+        """`(penalty, sum of the lengths)` of path-length regularisation."""
+        ws = self.broadcast_styles(self.map_latent(z, training=True))
+        with tf.GradientTape() as inner:
+            inner.watch(ws)
+            images = self.synthesize_internal(ws, noise, training=True)
+            projection = tf.reduce_sum(images * direction)
+        gradients = inner.gradient(projection, ws)
+        lengths = tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(gradients), 2), 1) + 1e-8)
+        penalty = tf.reduce_mean(tf.square(lengths - tf.stop_gradient(self.path_length_mean)))
+        return penalty, tf.reduce_sum(lengths)
+
+    def generator_update(self, batch_size) -> dict[str, tf.Tensor]:
+        noise = self.synthesis_noise(batch_size, Stream.SYNTHESIS_NOISE, 1)
+        apply_pl = self.lazy_step(self.pl_interval) if self.pl_weight else tf.constant(False)
+        if self.pl_weight:
+            pl_n = tf.maximum(batch_size // PL_BATCH_SHRINK, 1)
+            pl_inputs = self.path_length_inputs(pl_n)
+        with tf.GradientTape() as tape:
+            ws = self.mixed_styles(batch_size, Stream.GENERATOR_LATENT, 1)
+            g_loss = self.g_loss_fn(self.discriminate(self.fake_images(ws, noise), None, True))
+            pl_penalty = length_sum = tf.constant(0.0)
+            if self.pl_weight:
+                pl_penalty, length_sum = self.lazily(
+                    apply_pl, lambda: self.path_length(*pl_inputs), (pl_penalty, length_sum))
+            total = g_loss + (self.pl_weight * self.pl_interval) * pl_penalty
+            scaled = self.scaled_loss(self.optimizer, total)
+        self.apply(self.optimizer, scaled, tape, self.optimizer_variables()["g_optimizer"])
+        if self.pl_weight:
+            mean = _all_sum(length_sum) / _all_sum(tf.cast(pl_n, tf.float32))
+            updated = self.path_length_mean + self.pl_decay * (mean - self.path_length_mean)
+            self.path_length_mean.assign(tf.where(apply_pl, updated, self.path_length_mean))
+        w_mean = _all_sum(tf.reduce_sum(ws[:, 0], 0)) / _all_sum(
+            tf.cast(batch_size, tf.float32))
+        self.w_avg.assign(w_mean + W_AVG_DECAY * (self.w_avg - w_mean))
+        self.update_ema()
+        return {"g_loss": g_loss, "pl_penalty": (pl_penalty, apply_pl)}
+
+    def update_ema(self) -> None:
+        if self.ema_decay is None:
+            return
+        for ema_net, net in ((self.ema_mapping_network, self.mapping_network),
+                             (self.ema_synthesis_network, self.synthesis_network)):
+            for ema, weight in zip(ema_net.weights, net.weights, strict=True):
+                ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * weight)
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        real, _ = self.unpack_batch(data)
+        real = self.pad(real)
+        terms = self.discriminator_update(real)
+        terms.update(self.generator_update(tf.shape(real)[0]))
+        return self.update_metrics(terms)
+
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        self.count_eval_batch()
+        real, _ = self.unpack_batch(data)
+        real = self.pad(real)
+        n = tf.shape(real)[0]
+        z = self.draw_latent(n, Stream.EVAL_LATENT)
+        noise = self.synthesis_noise(n, Stream.EVAL_SYNTHESIS_NOISE)
+        fake = self.pad(self.crop(self.synthesize_internal(self.map_latent(z), noise)))
+        d_real, d_fake = self.discriminate_pair(real, fake, None, False)
+        return self.update_metrics({"d_loss": self.d_loss_fn(d_real, d_fake),
+                                    "g_loss": self.g_loss_fn(d_fake),
+                                    "d_real": tf.reduce_mean(d_real),
+                                    "d_fake": tf.reduce_mean(d_fake)})
+
+    def update_metrics(self, terms: dict[str, Any]) -> dict[str, tf.Tensor]:
+        for name, tracker in self.trackers.items():
+            if name in terms:
+                value = terms[name]
+                if isinstance(value, tuple):  # a lazy penalty: counted where computed
+                    value, applied = value
+                    tracker.update_state(value, sample_weight=tf.cast(applied, tf.float32))
+                else:
+                    tracker.update_state(value)
+        return self.result_dict()
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        for key in _FIXED_GAN_ARGS:
+            config.pop(key, None)
+        config.update(
+            w_dim=self.w_dim, resolution=self.resolution, channels=self.channels,
+            mapping_layers=self.mapping_layers,
+            mapping_lr_multiplier=self.mapping_lr_multiplier,
+            style_mixing_prob=self.style_mixing_prob, r1_weight=self.r1_gamma,
+            r1_interval=self.r1_interval, pl_weight=self.pl_weight,
+            pl_interval=self.pl_interval, pl_decay=self.pl_decay,
+            truncation_psi=self.truncation_psi, latent_space=self.latent_space,
+            mbstd_group_size=self.mbstd_group_size,
+            mapping_network=self.serialize_network(self.mapping_network),
+            synthesis_network=self.serialize_network(self.synthesis_network),
+            ema_mapping_network=self.serialize_network(self.ema_mapping_network),
+            ema_synthesis_network=self.serialize_network(self.ema_synthesis_network),
+        )
+        return config
+
+
+def _frozen_copy(network: keras.Model) -> keras.Model:
+    copy = keras.models.clone_model(network)
+    copy.set_weights(network.get_weights())
+    copy.trainable = False
+    return copy
+
+
+def _all_sum(x: tf.Tensor) -> tf.Tensor:
+    """`x` summed over the replicas in sync (itself on one device)."""
+    context = tf.distribute.get_replica_context()
+    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        return x
+    return context.all_reduce("sum", x)
+
+
+def _check_probability(value: Any, name: str) -> float:
+    value = check_non_negative(value, name)
+    if value > 1.0:
+        raise ValueError(f"`{name}` must be in [0, 1], got {value}.")
+    return value
