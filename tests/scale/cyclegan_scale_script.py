@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -30,6 +29,7 @@ if sys.argv[1] == "replicas":
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from resume_worker import SelfKill  # noqa: E402  (this script's folder is on sys.path)
 
 import keras_genmodels as kg  # noqa: E402
 from keras_genmodels.networks.cyclegan import (  # noqa: E402
@@ -80,21 +80,6 @@ def replicas(**options) -> None:
     moved = {path: float(np.max(np.abs(x - y)))
              for path, x, y in zip(paths, runs["one"], initial, strict=True)}
     print("RESULT " + json.dumps({"gaps": gaps, "moved": moved}))
-
-
-class SelfKill(keras.callbacks.Callback):
-    """Sends SIGKILL to its own process at the end of batch `batch` of epoch `epoch`."""
-
-    def __init__(self, epoch: int, batch: int):
-        super().__init__()
-        self.epoch, self.batch, self.current = epoch, batch, -1
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.current = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if (self.current, batch) == (self.epoch, self.batch):
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def resume(out: str, backup_dir: str, kill_at: list[int] | None = None) -> None:
