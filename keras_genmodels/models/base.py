@@ -264,6 +264,19 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
         return tf.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
 
+    @staticmethod
+    def apply(optimizer, scaled_loss: tf.Tensor, tape: tf.GradientTape, variables) -> None:
+        """Applies the gradients of `scaled_loss` (from `tape`) to `variables`."""
+        gradients = tape.gradient(scaled_loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
+
+    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Updates every metric named in `terms` with its value; returns the step's logs."""
+        for metric in self.metrics:
+            if metric.name in terms:
+                metric.update_state(terms[metric.name])
+        return self.result_dict()
+
     def result_dict(self) -> dict[str, tf.Tensor]:
         """The step's logs: every metric's current result."""
         results = {m.name: m.result() for m in self.metrics}

@@ -305,11 +305,6 @@ class CycleGAN(GenerativeModel):
         history = pool.query(context.all_gather(fake, 0), accept_seed, slot_seed)
         return history[offset : offset + size]
 
-    @staticmethod
-    def apply(optimizer, scaled_loss, tape: tf.GradientTape, variables) -> None:
-        gradients = tape.gradient(scaled_loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
-
     def unpack_domains(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
         """`(real_a, real_b)` of a batch, in the networks' range [-1, 1]."""
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -340,11 +335,6 @@ class CycleGAN(GenerativeModel):
         d_terms = self.discriminator_losses(real_a, real_b, terms["fake_a"], terms["fake_b"],
                                             training=False)
         return self.update_metrics({**terms, **d_terms})
-
-    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        for name, tracker in self.trackers.items():
-            tracker.update_state(terms[name])
-        return self.result_dict()
 
     # ------------------------------------------------------------ the data
     def _normalize_input(self, x: Any, y: Any, name: str) -> tuple[Any, Any]:

@@ -309,11 +309,6 @@ class GAN(GenerativeModel):
         return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
                 "d_fake": tf.reduce_mean(d_fake)}
 
-    @staticmethod
-    def apply(optimizer, scaled_loss: tf.Tensor, tape: tf.GradientTape, variables) -> None:
-        gradients = tape.gradient(scaled_loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
-
     def discriminate_pair(self, real, fake, labels, training: bool):
         """`(D(real), D(fake))` from one discriminator pass over both halves (cheaper
         than two passes of half size)."""
@@ -379,12 +374,6 @@ class GAN(GenerativeModel):
     def add_test_terms(self, terms: dict[str, tf.Tensor], real, fake, labels) -> None:
         """Adds a family's own evaluation terms to `terms` (real and generated batches in
         the internal range)."""
-
-    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        for name, tracker in self.trackers.items():
-            if name in terms:
-                tracker.update_state(terms[name])
-        return self.result_dict()
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:

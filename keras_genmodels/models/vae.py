@@ -230,11 +230,6 @@ class VAE(GenerativeModel):
         x, labels = self.unpack_batch(data)
         return self.update_metrics(self.compute_elbo_terms(x, labels, training=False))
 
-    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        for metric in self.metrics:
-            metric.update_state(terms[metric.name])
-        return self.result_dict()
-
     # ------------------------------------------------------------- public methods
     def encode(self, x: Any, labels: Any = None):
         """Returns the posterior `q(z | x)` as a `tfd.Distribution` (batch shape `(n,)`)."""

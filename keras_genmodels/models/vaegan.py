@@ -291,11 +291,6 @@ class VAEGAN(GenerativeModel):
         tape: outside it the division by the replica count would not be recorded."""
         return self.slot_optimizer(slot).scale_loss(self.scale_for_replicas(loss))
 
-    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        for name, tracker in self.trackers.items():
-            tracker.update_state(terms[name])
-        return self.result_dict()
-
     # ------------------------------------------------------------- public methods
     def encode(self, x: Any, labels: Any = None):
         """Returns the posterior `q(z | x)` as a `tfd.Distribution` (batch shape `(n,)`).
