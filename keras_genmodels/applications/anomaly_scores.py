@@ -78,16 +78,11 @@ def reconstruction_scores(model, x: np.ndarray, labels, batch_size: int) -> np.n
     return np.mean(np.square(reconstructed - x).reshape(len(x), -1), axis=1).astype(np.float64)
 
 
-def _label_channels(model, x: tf.Tensor, labels) -> tf.Tensor:
-    """`x` with the one-hot label as extra channels, as a conditional GAN's
-    discriminator (without projection) sees it."""
-    if not getattr(model, "conditional", False) or getattr(model, "projection_discriminator",
-                                                           False):
-        return x
-    one_hot = tf.cast(model.one_hot(labels), x.dtype)
-    if len(x.shape) == 4:
-        one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])
-    return tf.concat([x, one_hot], axis=-1)
+def _discriminator_inputs(model, x: tf.Tensor, labels) -> tf.Tensor:
+    """What `model`'s discriminator network takes for `x` (a VAE-GAN's takes `x`)."""
+    if hasattr(model, "discriminator_inputs"):
+        return model.discriminator_inputs(x, labels)
+    return x
 
 
 def _logits(model, x_public: tf.Tensor, labels) -> tf.Tensor:
@@ -130,14 +125,14 @@ def latent_search_scores(model, x: np.ndarray, labels, batch_size: int, steps: i
 
 def _search(model, features, x, labels, z0, steps, learning_rate, feature_weight):
     z = tf.Variable(z0)
-    target = tf.reshape(features(_label_channels(model, model.to_internal(x), labels)),
+    target = tf.reshape(features(_discriminator_inputs(model, model.to_internal(x), labels)),
                         [tf.shape(x)[0], -1])
     axes = list(range(1, len(x.shape)))
 
     def loss_of(z_value):
         generated = _generate(model, z_value, labels)
         residual = tf.reduce_sum(tf.abs(x - generated), axis=axes)
-        fake = tf.reshape(features(_label_channels(model, model.to_internal(generated),
+        fake = tf.reshape(features(_discriminator_inputs(model, model.to_internal(generated),
                                                    labels)), [tf.shape(x)[0], -1])
         discrimination = tf.reduce_sum(tf.abs(target - fake), axis=-1)
         return (1.0 - feature_weight) * residual + feature_weight * discrimination

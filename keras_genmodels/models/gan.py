@@ -231,15 +231,28 @@ class GAN(GenerativeModel):
             return z
         return tf.concat([z, tf.cast(self.one_hot(labels), z.dtype)], axis=-1)
 
+    def discriminator_inputs(self, x: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
+        """What the discriminator network takes for data `x` in the internal range: `x`
+        itself, or, for a conditional model without a projection discriminator, `x` with
+        the one-hot labels appended as channels (images) or features (vectors).
+
+        Example:
+
+        ```python
+        cgan = kg.ConditionalGAN(8, num_classes=3, data_shape=(28, 28, 1))
+        cgan.discriminator_inputs(tf.zeros((2, 28, 28, 1)), [0, 2]).shape  # (2, 28, 28, 4)
+        ```
+        """
+        if not self.conditional or self.projection_discriminator:
+            return x
+        one_hot = tf.cast(self.one_hot(labels), x.dtype)
+        if len(x.shape) == 4:
+            one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])
+        return tf.concat([x, one_hot], axis=-1)
+
     def discriminate(self, x: tf.Tensor, labels: tf.Tensor | None, training: bool) -> tf.Tensor:
         """The discriminator's raw output `(batch,)` for data in the internal range."""
-        if self.conditional and not self.projection_discriminator:
-            one_hot = tf.cast(self.one_hot(labels), x.dtype)
-            if len(x.shape) == 4:
-                one_hot = tf.tile(one_hot[:, None, None, :],
-                                  [1, tf.shape(x)[1], tf.shape(x)[2], 1])
-            x = tf.concat([x, one_hot], axis=-1)
-        outputs = self.discriminator(x, training=training)
+        outputs = self.discriminator(self.discriminator_inputs(x, labels), training=training)
         if self.projection_discriminator:
             logits, features = outputs
             projection = tf.reduce_sum(

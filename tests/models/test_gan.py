@@ -438,3 +438,18 @@ def test_fit_on_a_dataset_or_pydataset_trains_like_arrays(family, options, make_
     for source in ("dataset", "pydataset"):
         for a, b in zip(trained[source], trained["arrays"], strict=True):
             np.testing.assert_allclose(a, b, atol=1e-6, err_msg=source)
+
+
+def test_discriminator_inputs_append_one_hot_labels_unless_projected():
+    images = kg.ConditionalGAN(8, num_classes=3, data_shape=(28, 28, 1))
+    x = images.discriminator_inputs(tf.zeros((2, 28, 28, 1)), [0, 2])
+    assert x.shape == (2, 28, 28, 4)
+    np.testing.assert_array_equal(np.asarray(x)[:, 5, 5], [[0, 1, 0, 0], [0, 0, 0, 1]])
+    vectors = kg.ConditionalGAN(8, num_classes=3, data_shape=(2,))
+    np.testing.assert_array_equal(vectors.discriminator_inputs(tf.ones((1, 2)), [1]),
+                                  [[1, 1, 0, 1, 0]])
+    projected = kg.ConditionalGAN(8, num_classes=3, data_shape=(2,),
+                                  projection_discriminator=True)
+    unconditional = kg.GAN(8, data_shape=(2,))
+    for model in (projected, unconditional):  # the labels go elsewhere, or nowhere
+        assert model.discriminator_inputs(tf.ones((1, 2)), [1]).shape == (1, 2)
