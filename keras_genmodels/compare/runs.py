@@ -200,6 +200,20 @@ class _TimedMetrics(keras.callbacks.Callback):
         self.recorder.paused += time.perf_counter() - started
 
 
+class _BudgetProgress(keras.callbacks.Callback):
+    """Prints one line per epoch of a seconds budget: training seconds spent out of the
+    budget, and the epoch's logs."""
+
+    def __init__(self, name: str, recorder: _BatchRecorder) -> None:
+        super().__init__()
+        self.name, self.recorder = name, recorder
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        values = " - ".join(f"{key}: {float(value):.4g}" for key, value in (logs or {}).items())
+        print(f"{self.name}: epoch {epoch + 1}, {self.recorder.elapsed():.1f}s of "
+              f"{self.recorder.seconds:g}s - {values}", flush=True)
+
+
 def train_run(
     name: str,
     factory: Callable[[int], Any],
@@ -235,6 +249,10 @@ def train_run(
     timed = None if progress_metrics is None else _TimedMetrics(progress_metrics, recorder)
     if timed is not None:
         callbacks.append(timed)
+    if budget.seconds is not None and verbose:
+        # Keras' progress bar would count epochs out of _MAX_EPOCHS ("Epoch 1/1000000")
+        callbacks.append(_BudgetProgress(name, recorder))
+        verbose = 0
     labels = y_train if getattr(model, "conditional", False) else None
     history = model.fit(x_train, labels, batch_size=batch_size,
                         epochs=budget.epochs or _MAX_EPOCHS, callbacks=callbacks,

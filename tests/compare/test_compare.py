@@ -13,7 +13,7 @@ import keras_genmodels as kg
 from keras_genmodels import cli
 from keras_genmodels.compare.claims import VERDICTS
 from keras_genmodels.compare.measurements import MEASURES
-from keras_genmodels.compare.runs import Budget
+from keras_genmodels.compare.runs import Budget, train_run
 
 SOURCE_TABLES = {"Table 1", "Table 4", "Table 5", "Table 6", "Table 7", "Table 9", "Table 10"}
 #: measures a GAN cannot have, and why.
@@ -88,6 +88,17 @@ def test_a_seconds_budget_stops_on_time(mnist):
     # (the upper bound on the time only catches a budget that is not checked at all)
     assert 2.0 <= values["train_seconds"] < 30.0
     assert values["steps"] < 32
+
+
+def test_a_seconds_budget_prints_its_seconds_not_a_million_epochs(mnist, capfd):
+    (x_train, _), _ = mnist
+    run = train_run("tiny VAE", lambda seed: kg.VAE(latent_dim=2, seed=seed), 0,
+                    x_train[:128], Budget(seconds=1.0), verbose=1)
+    out = capfd.readouterr().out
+    assert "1000000" not in out
+    lines = [line for line in out.splitlines() if line.startswith("tiny VAE: epoch ")]
+    assert len(lines) == run.epochs >= 1
+    assert "s of 1s - " in lines[-1] and " loss: " in lines[-1]
 
 
 @pytest.mark.parametrize("value, expected", [
