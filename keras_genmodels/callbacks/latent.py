@@ -68,6 +68,20 @@ def _check_latent_dim(array: np.ndarray, model: Any, name: str) -> None:
                          f"latent_dim is {code_size(model)}.")
 
 
+def rank_by_kl(kl: np.ndarray, min_kl: float) -> tuple[list[int], list[int]]:
+    """Orders latent dimensions by their average KL (nats, most informative first) and
+    keeps the active ones (KL >= `min_kl`; the most informative one if none is).
+
+    Example:
+
+    ```python
+    rank_by_kl(np.array([0.001, 2.3, 0.4]), min_kl=0.01)   # ([1, 2, 0], [1, 2])
+    ```
+    """
+    order = [int(d) for d in np.argsort(-np.asarray(kl), kind="stable")]
+    return order, [d for d in order if kl[d] >= min_kl] or order[:1]
+
+
 def _posterior_means(model: Any, x: np.ndarray, labels: Any, batch_size: int = 256):
     """Encodes `x` in batches; returns `(means (n, d), kl per dimension (n, d) or None)`."""
     means, kls = [], []
@@ -216,9 +230,7 @@ class LatentTraversal(ImageLogger):
         if self.dims is not None:
             dims = self.dims
         elif kl is not None:
-            order = [int(d) for d in np.argsort(-kl, kind="stable")]
-            dims = [d for d in order if kl[d] >= self.min_kl] or order[:1]
-            dims = dims[: self.max_dims]
+            dims = rank_by_kl(kl, self.min_kl)[1][: self.max_dims]
         else:
             dims = list(range(min(latent_dim, self.max_dims)))
         return reference, dims, kl

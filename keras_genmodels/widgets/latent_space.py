@@ -27,6 +27,7 @@ import numpy as np
 
 from keras_genmodels import distributions as kgd
 from keras_genmodels.callbacks.images import code_size
+from keras_genmodels.callbacks.latent import rank_by_kl
 from keras_genmodels.validation import as_numpy, check_non_negative, check_positive_int
 
 
@@ -133,7 +134,6 @@ def rank_dimensions(
     if kl is None:
         return DimensionRanking(natural, None, natural, [])
     kl = as_numpy(kl).mean(axis=0)
-    order = [int(d) for d in np.argsort(-kl, kind="stable")]
-    active = [d for d in order if kl[d] >= min_kl] or order[:1]
+    order, active = rank_by_kl(kl, min_kl)
     inactive = [d for d in order if d not in active]
     return DimensionRanking(order, kl, active, inactive)

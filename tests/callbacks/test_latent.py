@@ -177,3 +177,12 @@ def test_interpolation_argument_errors(tmp_path, kwargs, error, match):
     kwargs = {"pairs": (np.zeros((2, 4)), np.ones((2, 4))), **kwargs}
     with pytest.raises(error, match=match):
         kg.callbacks.LatentInterpolation(tmp_path, **kwargs)
+
+
+def test_rank_by_kl_orders_by_information_and_keeps_one_dimension_at_least():
+    from keras_genmodels.callbacks.latent import rank_by_kl
+
+    assert rank_by_kl(np.array([0.001, 2.3, 0.4, 2.3]), min_kl=0.01) == ([1, 3, 2, 0],
+                                                                          [1, 3, 2])
+    assert rank_by_kl(np.array([0.001, 0.002]), min_kl=0.01) == ([1, 0], [1])  # none active
+    assert rank_by_kl(np.array([0.0, 0.5]), min_kl=0.0) == ([1, 0], [1, 0])
