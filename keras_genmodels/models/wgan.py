@@ -74,7 +74,7 @@ class WGAN(_Wasserstein):
         clip_value: every critic weight is clipped to `[-clip_value, clip_value]`, > 0.
             `"auto"` (the default) takes the data's row of
             `models.defaults.CLIP_VALUE_DEFAULTS` when the networks are built: the
-            paper's 0.01 for images, 0.1 for vectors.
+            paper's 0.01 for images, 0.05 for vectors.
         **kwargs: the `GAN` arguments (networks, `num_classes`, `ema_decay`, ...).
     """
 

@@ -130,24 +130,6 @@ def test_save_load_resume(model_class, tmp_path, mnist):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
 
 
-def test_conditional_gan_samples_follow_the_label(mnist, mnist_classifier):
-    (x_train, y_train), _ = mnist
-    keras.utils.set_random_seed(0)
-    generator = build_dcgan_generator(16 + 10, (28, 28, 1), filters=(64, 32))
-    discriminator = build_dcgan_discriminator((28, 28, 1 + 10), filters=(32, 64))
-    cgan = kg.ConditionalGAN(16, num_classes=10, generator=generator,
-                             discriminator=discriminator, seed=0)
-    cgan.compile()
-    cgan.fit(x_train, y_train, epochs=2, batch_size=64, verbose=0)
-    labels = np.repeat(np.arange(10), 20)
-    samples = cgan.sample(len(labels), labels=labels, seed=0)
-    predicted = np.argmax(mnist_classifier.probabilities(samples), axis=1)
-    accuracy = float(np.mean(predicted == labels))
-    # chance is 0.1; the shipped classifier (trained with shifts) rejects fuzzy digits more
-    # often than the ad-hoc one this test used before, so 2 epochs reach about 0.45
-    assert accuracy > 0.35, accuracy
-
-
 def test_spectral_normalization_and_conditional_wasserstein():
     from keras.layers import SpectralNormalization
 
