@@ -245,6 +245,9 @@ class GAN(GenerativeModel):
         """
         if not self.conditional or self.projection_discriminator:
             return x
+        if labels is None:
+            raise ValueError("`labels` are required: this conditional discriminator takes "
+                             f"{self.num_classes} one-hot label channels, got None.")
         one_hot = tf.cast(self.one_hot(labels), x.dtype)
         if len(x.shape) == 4:
             one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])

@@ -427,6 +427,8 @@ def test_discriminator_inputs_append_one_hot_labels_unless_projected():
     x = images.discriminator_inputs(tf.zeros((2, 28, 28, 1)), [0, 2])
     assert x.shape == (2, 28, 28, 4)
     np.testing.assert_array_equal(np.asarray(x)[:, 5, 5], [[0, 1, 0, 0], [0, 0, 0, 1]])
+    with pytest.raises(ValueError, match="`labels` are required"):
+        images.discriminator_inputs(tf.zeros((2, 28, 28, 1)), None)
     vectors = kg.ConditionalGAN(8, num_classes=3, data_shape=(2,))
     np.testing.assert_array_equal(vectors.discriminator_inputs(tf.ones((1, 2)), [1]),
                                   [[1, 1, 0, 1, 0]])
