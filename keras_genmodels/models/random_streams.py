@@ -53,6 +53,8 @@ class Stream(enum.IntEnum):
     INSTANCE_NOISE_FAKE = 6
     #: the interpolation weights of WGAN-GP's penalty; index: the update
     PENALTY_INTERPOLATION = 7
+    #: the k-means++ seeding of a self-conditioned GAN's clusters (its first step)
+    CLUSTER_INIT = 10
     #: StyleGAN: the second code of style mixing; index: 0 discriminator, 1 generator update
     STYLE_MIXING_LATENT = 20
     #: StyleGAN: whether to mix and the crossover layer (one per batch); index as above

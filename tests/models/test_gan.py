@@ -434,6 +434,6 @@ def test_discriminator_inputs_append_one_hot_labels_unless_projected():
                                   [[1, 1, 0, 1, 0]])
     projected = kg.ConditionalGAN(8, num_classes=3, data_shape=(2,),
                                   projection_discriminator=True)
-    unconditional = kg.GAN(8, data_shape=(2,))
+    unconditional = kg.GAN(8, data_shape=(2,), clusters=None)
     for model in (projected, unconditional):  # the labels go elsewhere, or nowhere
         assert model.discriminator_inputs(tf.ones((1, 2)), [1]).shape == (1, 2)

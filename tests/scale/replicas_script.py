@@ -49,7 +49,8 @@ def vae(conditional=False, **options):
 
 
 def gan(kind, conditional=False, **options):
-    extra = 3 if conditional else 0
+    # the one-hot labels, or the one-hot clusters of a self-conditioned GAN
+    extra = 3 if conditional else options.get("clusters") or 0
     generator = build_mlp_generator(4 + extra, 2, hidden_units=(16,))
     # a projection discriminator takes no label channels and returns its features too
     projection = options.get("projection_discriminator", False)
@@ -93,10 +94,12 @@ MODELS = {
     "StyleGAN": (stylegan, (SMALL_IMAGES,)),
     # the options whose statistics or extra state could differ between 1 and N replicas
     "VAE free_bits": (lambda: free_bits_vae(), (IMAGES,)),
-    # R1, instance noise and the generator's EMA together: one run instead of three (each
-    # fit traces anew); a gap in any of them shows in the weights
-    "GAN r1 instance_noise ema": (
-        lambda: gan("GAN", r1_weight=1.0, instance_noise=0.1, ema_decay=0.9), (POINTS,)),
+    # R1, instance noise, the generator's EMA and self-conditioning (the clusters are
+    # seeded from the global batch, then updated with sums over replicas) together: one
+    # run instead of four (each fit traces anew); a gap in any of them shows in the weights
+    "GAN r1 instance_noise ema clusters": (
+        lambda: gan("GAN", r1_weight=1.0, instance_noise=0.1, ema_decay=0.9, clusters=4),
+        (POINTS,)),
     "ConditionalGAN projection": (
         lambda: gan("ConditionalGAN", True, projection_discriminator=True), (POINTS, LABELS)),
 }

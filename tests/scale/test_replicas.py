@@ -30,7 +30,7 @@ def gaps(run_script):
      # with the options on: a batch statistic (free bits), a penalty with its own gradient
      # (R1), more noise streams (instance noise), extra state (EMA of the generator), an
      # extra trained layer (the projection discriminator's class embedding)
-     "VAE free_bits", "GAN r1 instance_noise ema", "ConditionalGAN projection"],
+     "VAE free_bits", "GAN r1 instance_noise ema clusters", "ConditionalGAN projection"],
 )
 def test_two_replicas_match_one_device(gaps, model):
     moved, gap = gaps[model]["moved"], gaps[model]["gap"]

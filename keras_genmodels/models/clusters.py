@@ -1,0 +1,165 @@
+"""Online k-means clusters of the training data, for self-conditioned GANs.
+
+A GAN conditioned on labels covers every class, where the same GAN without them drops
+modes. Self-conditioning (Liu et al., 2020, "Diverse Image Generation via Self-Conditioned
+GANs") gives an unconditional GAN labels of its own: the clusters of the data. The
+generator and discriminator see the one-hot cluster of each example as a conditional GAN
+sees its class, and sampling draws a cluster in proportion to its share of the data.
+
+`DataClusters` keeps the clusters as weights of the model, so they train under any input
+form and any `tf.distribute` strategy, and are saved and restored with it. Its first
+update seeds the centres by k-means++ (Arthur & Vassilvitskii, 2007) on the global batch;
+every update then moves each centre to the running mean of the examples assigned to it
+so far (mini-batch k-means, Sculley, 2010), with the sums taken over all replicas, so N
+replicas keep the same clusters as one device.
+
+Example:
+
+```python
+import numpy as np
+from keras_genmodels.models.clusters import DataClusters
+
+x = np.random.default_rng(0).normal(size=(256, 2)).astype("float32")
+clusters = DataClusters(8)
+labels = clusters.update(x, seed=[0, 0])       # (256,) int32 in 0..7
+clusters.draw(np.linspace(0, 0.99, 5))         # clusters in proportion to their size
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from keras_genmodels.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_genmodels")
+class DataClusters(keras.layers.Layer):
+    """`num_clusters` k-means centres of vectors, learned online from training batches.
+
+    Weights (non-trainable, saved with the model): `centers` `(num_clusters, dim)` and
+    `counts` `(num_clusters,)`, the number of examples each cluster has received. A cluster
+    that never received an example has count 0 and is never drawn.
+
+    Args:
+        num_clusters: int >= 2, the number of clusters `K`.
+        **kwargs: passed to `keras.layers.Layer`.
+    """
+
+    def __init__(self, num_clusters: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.num_clusters = check_positive_int(num_clusters, "num_clusters", minimum=2)
+
+    def build(self, input_shape: Any) -> None:
+        dim = int(input_shape[-1])
+        self.centers = self.add_weight(
+            shape=(self.num_clusters, dim), initializer="zeros", trainable=False,
+            aggregation="only_first_replica", name="centers")
+        self.counts = self.add_weight(
+            shape=(self.num_clusters,), initializer="zeros", trainable=False,
+            aggregation="only_first_replica", name="counts")
+        self.built = True
+
+    def call(self, x: Any) -> tf.Tensor:
+        return self.nearest(x)
+
+    # ------------------------------------------------------------------ queries
+    def nearest(self, x: Any, centers: tf.Tensor | None = None) -> tf.Tensor:
+        """The index `(batch,)` int32 of the centre nearest to each row of `x`."""
+        x = tf.cast(tf.reshape(x, [tf.shape(x)[0], -1]), tf.float32)
+        centers = tf.convert_to_tensor(self.centers if centers is None else centers)
+        distances = (tf.reduce_sum(x * x, axis=1, keepdims=True)
+                     - 2.0 * tf.matmul(x, centers, transpose_b=True)
+                     + tf.reduce_sum(centers * centers, axis=1)[None, :])
+        return tf.argmin(distances, axis=1, output_type=tf.int32)
+
+    def draw(self, u: Any) -> tf.Tensor:
+        """Clusters `(batch,)` int32 for uniforms `u` in [0, 1): cluster `k` for a share of
+        `u` equal to its share of the data seen (inverse of the clusters' CDF)."""
+        u = tf.reshape(tf.cast(u, tf.float32), [-1])
+        counts = tf.convert_to_tensor(self.counts)
+        total = tf.reduce_sum(counts)
+        # before any data: every cluster alike
+        weights = tf.where(total > 0.0, counts, tf.ones_like(counts))
+        cdf = tf.cumsum(weights) / tf.reduce_sum(weights)
+        index = tf.searchsorted(cdf, u, side="right")
+        return tf.minimum(tf.cast(index, tf.int32), self.num_clusters - 1)
+
+    # ------------------------------------------------------------------ training
+    def update(self, x: Any, seed: Any) -> tf.Tensor:
+        """One mini-batch k-means step on this replica's batch `x`; returns its clusters.
+
+        The first update (while every count is 0) first seeds the centres by k-means++
+        on the batch of all replicas, drawn with the stateless `seed` (int32 `[2]`).
+        """
+        x = tf.cast(tf.reshape(x, [tf.shape(x)[0], -1]), tf.float32)
+        counts = tf.convert_to_tensor(self.counts)
+        fresh = tf.equal(tf.reduce_sum(counts), 0.0)
+        global_x = _global_batch(x)
+        centers = tf.cond(
+            fresh,
+            lambda: _kmeans_plus_plus(global_x, self.num_clusters, seed),
+            lambda: tf.convert_to_tensor(self.centers))
+        labels = self.nearest(x, centers)
+        one_hot = tf.one_hot(labels, self.num_clusters, dtype=tf.float32)
+        sums = _replica_sum(tf.matmul(one_hot, x, transpose_a=True))
+        sizes = _replica_sum(tf.reduce_sum(one_hot, axis=0))
+        new_counts = counts + sizes
+        new_centers = centers + (sums - sizes[:, None] * centers) / tf.maximum(
+            new_counts, 1.0)[:, None]
+        self.centers.assign(new_centers)
+        self.counts.assign(new_counts)
+        return labels
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["num_clusters"] = self.num_clusters
+        return config
+
+
+def _replica_sum(value: tf.Tensor) -> tf.Tensor:
+    """`value` summed over the replicas of the current strategy (itself on one device)."""
+    context = tf.distribute.get_replica_context()
+    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce("sum", value)
+
+
+def _global_batch(x: tf.Tensor) -> tf.Tensor:
+    """The rows of every replica's `x`, in replica order (`x` itself on one device).
+
+    Replicas may hold different numbers of rows (a ragged last batch): each pads to the
+    largest, and the padding is dropped after the gather.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        return x
+    size = tf.shape(x)[0]
+    largest = tf.cast(context.all_reduce("max", tf.cast(size, tf.float32)), tf.int32)
+    padded = tf.pad(x, [[0, largest - size], [0, 0]])
+    valid = tf.sequence_mask(size, largest)
+    return tf.boolean_mask(context.all_gather(padded, axis=0),
+                           context.all_gather(valid, axis=0))
+
+
+def _kmeans_plus_plus(x: tf.Tensor, k: int, seed: Any) -> tf.Tensor:
+    """`k` centres chosen from the rows of `x` by k-means++ (each next centre drawn with
+    probability proportional to its squared distance to the nearest centre so far)."""
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int32), k)
+    n = tf.shape(x)[0]
+    first = tf.random.stateless_uniform([], seeds[0], 0, n, dtype=tf.int32)
+    centers = tf.TensorArray(tf.float32, size=k).write(0, x[first])
+    d2 = tf.reduce_sum(tf.square(x - x[first]), axis=1)
+
+    def body(i, centers, d2):
+        logits = tf.math.log(d2 + 1e-12)[None, :]
+        index = tf.random.stateless_categorical(logits, 1, seeds[i], dtype=tf.int32)[0, 0]
+        center = x[index]
+        return i + 1, centers.write(i, center), tf.minimum(
+            d2, tf.reduce_sum(tf.square(x - center), axis=1))
+
+    _, centers, _ = tf.while_loop(lambda i, *_: i < k, body, (1, centers, d2))
+    return centers.stack()
