@@ -79,7 +79,8 @@ def reconstruction_scores(model, x: np.ndarray, labels, batch_size: int) -> np.n
 
 
 def _discriminator_inputs(model, x: tf.Tensor, labels) -> tf.Tensor:
-    """What `model`'s discriminator network takes for `x` (a VAE-GAN's takes `x`)."""
+    """What `model`'s discriminator network takes for `x` (label or cluster channels
+    appended where it has them)."""
     if hasattr(model, "discriminator_inputs"):
         return model.discriminator_inputs(x, labels)
     return x
@@ -87,7 +88,7 @@ def _discriminator_inputs(model, x: tf.Tensor, labels) -> tf.Tensor:
 
 def _logits(model, x_public: tf.Tensor, labels) -> tf.Tensor:
     x = model.to_internal(x_public)
-    if isinstance(model, VAEGAN):
+    if isinstance(model, VAEGAN):  # self-conditioned, at the cluster of each example
         return model.discriminate(x, False)[0]
     return model.discriminate(x, labels, False)
 
@@ -125,6 +126,9 @@ def latent_search_scores(model, x: np.ndarray, labels, batch_size: int, steps: i
 
 def _search(model, features, x, labels, z0, steps, learning_rate, feature_weight):
     z = tf.Variable(z0)
+    if labels is None and getattr(model, "data_clusters", None) is not None:
+        # self-conditioned: search codes of the cluster of each example
+        labels = model.data_clusters.nearest(model.to_internal(x))
     target = tf.reshape(features(_discriminator_inputs(model, model.to_internal(x), labels)),
                         [tf.shape(x)[0], -1])
     axes = list(range(1, len(x.shape)))
@@ -144,6 +148,8 @@ def _generate(model, z, labels):
     if hasattr(model, "generator_inputs"):
         generator = model.ema_generator if model.ema_generator is not None else model.generator
         return model.to_public(generator(model.generator_inputs(z, labels), training=False))
+    if hasattr(model, "decode"):  # VAEGAN; labels: the clusters of a self-conditioned one
+        return model.to_public(model.decode(z, labels))
     return model.generate(z)
 
 

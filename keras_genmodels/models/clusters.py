@@ -33,6 +33,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from keras_genmodels.models.defaults import default_clusters
+from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.validation import check_positive_int
 
 
@@ -118,6 +120,75 @@ class DataClusters(keras.layers.Layer):
         config = super().get_config()
         config["num_clusters"] = self.num_clusters
         return config
+
+
+class SelfConditioned:
+    """Mixin of `GAN` and `VAEGAN`: the `clusters` argument and the model's `DataClusters`.
+
+    The model calls `init_clusters` in `__init__` (after the base class, which sets
+    `num_classes` and the prior), `build_clusters` first in `build_networks`, and puts
+    `clusters_config()` into its config under `"clusters"`.
+    """
+
+    def init_clusters(self, clusters: Any, user_networks: bool) -> None:
+        """Checks `clusters`; `"auto"` is resolved by `build_clusters` from the data."""
+        self.data_clusters: DataClusters | None = None  # made with the networks
+        self._clusters_auto = isinstance(clusters, str) and clusters == "auto"
+        self.clusters: int | None = None
+        if self._clusters_auto:
+            # auto self-conditions the default networks of an unconditional model with the
+            # standard-normal prior, once the data are known to be vectors
+            self._clusters_auto = not (self.conditional or self._custom_prior or user_networks)
+            return
+        if clusters is None:
+            return
+        if isinstance(clusters, bool) or not isinstance(clusters, int):
+            raise TypeError(
+                f"`clusters` must be an int >= 2, None or \"auto\", got {clusters!r}.")
+        clusters = check_positive_int(clusters, "clusters", minimum=2)
+        if self.conditional:
+            raise ValueError(
+                f"`clusters` is for unconditional models; this model conditions on its "
+                f"{self.num_classes} classes (`num_classes`), got clusters={clusters}.")
+        if self._custom_prior:
+            raise ValueError(
+                "`clusters` needs the standard-normal prior (a sample's cluster is drawn "
+                f"from its first latent coordinate), got clusters={clusters} with a custom "
+                "`prior`.")
+        self.clusters = clusters
+
+    def build_clusters(self, data_shape: tuple[int, ...]) -> None:
+        """Resolves `"auto"` for examples of `data_shape` and makes the clusters."""
+        if self._clusters_auto:
+            self._clusters_auto = False
+            self.clusters = default_clusters("image" if len(data_shape) == 3 else "vector")
+        if self.clusters is None:
+            return
+        if len(data_shape) != 1:
+            raise ValueError(
+                f"`clusters` needs vector data (examples of shape (features,)), got "
+                f"examples of shape {tuple(data_shape)}; pass clusters=None.")
+        self.data_clusters = DataClusters(self.clusters, name="data_clusters")
+        self.data_clusters.build((None, *data_shape))
+
+    def clusters_config(self) -> int | str | None:
+        """`"auto"` before the data are seen; then the value (a restored model keeps it)."""
+        return "auto" if self._clusters_auto else self.clusters
+
+    def update_clusters(self, x: tf.Tensor) -> tf.Tensor:
+        """One training step of the clusters on real data `x`; returns their clusters."""
+        return self.data_clusters.update(x, self.noise_seed(Stream.CLUSTER_INIT))
+
+    def clusters_of_codes(self, z: tf.Tensor) -> tf.Tensor:
+        """The cluster of each code: its first coordinate's standard-normal CDF, mapped to
+        the clusters in proportion to their shares of the data."""
+        first = tf.cast(z[:, 0], tf.float32)
+        return self.data_clusters.draw(0.5 * (1.0 + tf.math.erf(first / 2.0**0.5)))
+
+    def cluster_one_hot(self, clusters: tf.Tensor, dtype: Any) -> tf.Tensor:
+        """The one-hot `(batch, clusters)` encoding of cluster indices, in `dtype`."""
+        clusters = tf.reshape(tf.cast(clusters, tf.int32), [-1])
+        return tf.one_hot(clusters, self.clusters, dtype=dtype)
 
 
 def _replica_sum(value: tf.Tensor) -> tf.Tensor:

@@ -28,8 +28,8 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
-from keras_genmodels.models.clusters import DataClusters
-from keras_genmodels.models.defaults import default_clusters, default_ema_decay
+from keras_genmodels.models.clusters import SelfConditioned
+from keras_genmodels.models.defaults import default_ema_decay
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import (
     build_dcgan_discriminator,
@@ -44,7 +44,7 @@ REAL_BATCHES = ("reuse", "fresh")
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class GAN(GenerativeModel):
+class GAN(SelfConditioned, GenerativeModel):
     """A GAN with alternating discriminator and generator updates in one `train_step`.
 
     Reported metrics: `d_loss`, `g_loss`, and `d_real` / `d_fake`, the mean raw
@@ -165,36 +165,10 @@ class GAN(GenerativeModel):
             if isinstance(ema_generator, dict) else ema_generator
         self.embedding = keras.saving.deserialize_keras_object(embedding) \
             if isinstance(embedding, dict) else embedding
-        self._clusters_auto, self.clusters = self._check_clusters(
-            clusters, user_networks=generator is not None or discriminator is not None)
-        self.data_clusters: DataClusters | None = None  # made with the networks
+        self.init_clusters(clusters,
+                           user_networks=generator is not None or discriminator is not None)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
         self.finish_init()
-
-    def _check_clusters(self, clusters: Any, user_networks: bool) -> tuple[bool, int | None]:
-        """`(auto, clusters)`: whether `clusters` is `"auto"`, and its value, checked."""
-        if isinstance(clusters, str) and clusters == "auto":
-            # auto self-conditions the default networks of an unconditional model with the
-            # standard-normal prior, once the data are known to be vectors
-            if self.conditional or self._custom_prior or user_networks:
-                return False, None
-            return True, None
-        if clusters is None:
-            return False, None
-        if isinstance(clusters, bool) or not isinstance(clusters, int):
-            raise TypeError(
-                f"`clusters` must be an int >= 2, None or \"auto\", got {clusters!r}.")
-        clusters = check_positive_int(clusters, "clusters", minimum=2)
-        if self.conditional:
-            raise ValueError(
-                f"`clusters` is for unconditional models; this model conditions on its "
-                f"{self.num_classes} classes (`num_classes`), got clusters={clusters}.")
-        if self._custom_prior:
-            raise ValueError(
-                "`clusters` needs the standard-normal prior (a sample's cluster is drawn "
-                f"from its first latent coordinate), got clusters={clusters} with a custom "
-                "`prior`.")
-        return False, clusters
 
     # ------------------------------------------------------------------ structure
     def metric_names(self) -> tuple[str, ...]:
@@ -233,16 +207,7 @@ class GAN(GenerativeModel):
         return False  # images (rank 4) are always checked; vectors may take any value
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
-        if self._clusters_auto:
-            self._clusters_auto = False
-            self.clusters = default_clusters("image" if len(data_shape) == 3 else "vector")
-        if self.clusters is not None:
-            if len(data_shape) != 1:
-                raise ValueError(
-                    f"`clusters` needs vector data (examples of shape (features,)), got "
-                    f"examples of shape {tuple(data_shape)}; pass clusters=None.")
-            self.data_clusters = DataClusters(self.clusters, name="data_clusters")
-            self.data_clusters.build((None, *data_shape))
+        self.build_clusters(data_shape)
         if self.generator is None or self.discriminator is None:
             generator, discriminator = default_gan_networks(
                 data_shape, self.latent_dim, conditional_dim=self.condition_dim,
@@ -300,8 +265,7 @@ class GAN(GenerativeModel):
         if not self.condition_dim:
             return z
         if self.clusters is not None and labels is None:
-            z32 = tf.cast(z[:, 0], tf.float32)
-            labels = self.data_clusters.draw(0.5 * (1.0 + tf.math.erf(z32 / 2.0**0.5)))
+            labels = self.clusters_of_codes(z)
         return tf.concat([z, tf.cast(self.condition(labels), z.dtype)], axis=-1)
 
     def discriminator_inputs(self, x: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
@@ -445,7 +409,7 @@ class GAN(GenerativeModel):
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real, labels = self.unpack_batch(data)
         if self.data_clusters is not None:  # self-conditioned: learn and take the clusters
-            labels = self.data_clusters.update(real, self.noise_seed(Stream.CLUSTER_INIT))
+            labels = self.update_clusters(real)
         minibatches = self.real_minibatches(real, labels)
         for step, (real_step, labels_step) in enumerate(minibatches):
             terms = self.discriminator_update(real_step, labels_step, step)
@@ -492,7 +456,7 @@ class GAN(GenerativeModel):
             ema_decay="auto" if self._ema_auto else self.ema_decay,
             projection_discriminator=self.projection_discriminator,
             # "auto" is resolved once the data are seen; a restored model keeps the value
-            clusters="auto" if self._clusters_auto else self.clusters,
+            clusters=self.clusters_config(),
         )
         return config
 

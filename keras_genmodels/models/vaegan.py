@@ -36,11 +36,13 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.clusters import SelfConditioned
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import (
     build_conv_encoder,
@@ -58,7 +60,7 @@ _SLOT_LOSSES = {"decoder_optimizer": "g_loss", "encoder_optimizer": "encoder_los
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class VAEGAN(GenerativeModel):
+class VAEGAN(SelfConditioned, GenerativeModel):
     """A VAE whose reconstruction error is measured by a GAN discriminator's features.
 
     Three networks, three optimizers: the encoder maps data to `2 * latent_dim` numbers
@@ -100,6 +102,12 @@ class VAEGAN(GenerativeModel):
         prior: a `tfd.Distribution` over codes; `None` for the standard normal.
         seed: base seed of the training noise.
         data_shape: shape of one example, to build the networks at construction.
+        clusters: self-conditioning on vector data, as in `GAN`: the decoder and the
+            discriminator take the one-hot k-means cluster of each example (a
+            reconstruction and the prior samples of a batch take the clusters of its data;
+            `generate(z)` draws one from the first coordinate of `z`). An int >= 2, `None`
+            (off) or `"auto"` (the default): 50 for vectors with the default decoder,
+            discriminator and prior, off otherwise. The encoder does not see the cluster.
         **kwargs: passed to `keras.Model`.
     """
 
@@ -117,9 +125,12 @@ class VAEGAN(GenerativeModel):
         prior: Any = None,
         seed: int | None = None,
         data_shape: tuple[int, ...] | None = None,
+        clusters: int | str | None = "auto",
         **kwargs: Any,
     ):
         super().__init__(latent_dim, prior=prior, seed=seed, data_shape=data_shape, **kwargs)
+        self.init_clusters(clusters,
+                           user_networks=decoder is not None or discriminator is not None)
         self.reconstruction_weight = check_non_negative(
             reconstruction_weight, "reconstruction_weight")
         self.kl_weight = check_non_negative(kl_weight, "kl_weight")
@@ -176,16 +187,20 @@ class VAEGAN(GenerativeModel):
         return False  # images (rank 4) are always checked; vectors may take any value
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
+        self.build_clusters(data_shape)
         images = len(data_shape) == 3
+        condition = self.clusters or 0
         if self.encoder is None:
             self.encoder = build_conv_encoder(data_shape, 2 * self.latent_dim) if images \
                 else build_mlp(data_shape[0], 2 * self.latent_dim, name="encoder")
         if self.decoder is None:
             self.decoder = build_dcgan_generator(self.latent_dim, data_shape, name="decoder") \
-                if images else build_mlp_generator(self.latent_dim, data_shape[0], name="decoder")
+                if images else build_mlp_generator(self.latent_dim + condition, data_shape[0],
+                                                   name="decoder")
         if self.discriminator is None:
             self.discriminator = build_dcgan_discriminator(data_shape, return_features=True) \
-                if images else build_mlp_discriminator(data_shape[0], return_features=True)
+                if images else build_mlp_discriminator(data_shape[0] + condition,
+                                                       return_features=True)
         outputs = getattr(self.discriminator, "outputs", None)
         if outputs is not None and len(outputs) != 2:
             raise ValueError(
@@ -207,39 +222,81 @@ class VAEGAN(GenerativeModel):
         """`q(z | x)` for data `x` in the internal range."""
         return kgd.diagonal_gaussian_posterior(self.encoder(x, training=training))
 
-    def discriminate(self, x: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
+    def discriminator_inputs(self, x: tf.Tensor, clusters: Any = None) -> tf.Tensor:
+        """What the discriminator network takes for data `x` in the internal range: `x`,
+        with the one-hot clusters appended when self-conditioned (`None`: the nearest)."""
+        if self.data_clusters is None:
+            return x
+        if clusters is None:
+            clusters = self.data_clusters.nearest(x)
+        return tf.concat([x, self.cluster_one_hot(clusters, x.dtype)], axis=-1)
+
+    def decoder_inputs(self, z: tf.Tensor, clusters: Any = None) -> tf.Tensor:
+        """What the decoder takes for codes `z`: `z`, with the one-hot clusters appended
+        when self-conditioned (`None`: drawn from the first coordinate of `z`)."""
+        if self.data_clusters is None:
+            return z
+        if clusters is None:
+            clusters = self.clusters_of_codes(z)
+        return tf.concat([z, self.cluster_one_hot(clusters, z.dtype)], axis=-1)
+
+    def discriminate(self, x: tf.Tensor, training: bool,
+                     clusters: Any = None) -> tuple[tf.Tensor, tf.Tensor]:
         """The discriminator's logits `(batch,)` and flat features `(batch, d)`, float32."""
-        logits, features = self.discriminator(x, training=training)
+        logits, features = self.discriminator(self.discriminator_inputs(x, clusters),
+                                              training=training)
         batch = tf.shape(x)[0]
         return (tf.reshape(tf.cast(logits, tf.float32), [-1]),
                 tf.reshape(tf.cast(features, tf.float32), [batch, -1]))
 
+    def decode(self, z: tf.Tensor, clusters: Any = None, training: bool = False) -> tf.Tensor:
+        """The decoder's output (internal range) for codes `z` (and clusters, see
+        `decoder_inputs`)."""
+        return self.decoder(self.decoder_inputs(z, clusters), training=training)
+
     def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
-        """Reconstructs `inputs` (public range): the decoder at the posterior mean."""
-        z = self.posterior(self.to_internal(tf.cast(inputs, tf.float32)), training).mean()
-        return self.to_public(self.decoder(z, training=training))
+        """Reconstructs `inputs` (public range): the decoder at the posterior mean (and,
+        self-conditioned, at the cluster of each input)."""
+        x = self.to_internal(tf.cast(inputs, tf.float32))
+        z = self.posterior(x, training).mean()
+        clusters = None if self.data_clusters is None else self.data_clusters.nearest(x)
+        return self.to_public(self.decode(z, clusters, training=training))
 
     def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
-        return self.to_public(self.decoder(z, training=False))
+        return self.to_public(self.decode(z))
+
+    def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
+        """Decodes the posterior means of `x` (at the cluster of each example when
+        self-conditioned): float32, same shape as `x`."""
+        if self.data_clusters is None:
+            return super().reconstruct(x, labels, batch_size)
+        self._require_built("reconstruct")
+        x, _ = self.check_data(x)
+        return np.concatenate([np.asarray(self(tf.constant(x[start:start + batch_size])))
+                               for start in range(0, len(x), batch_size)], axis=0)
 
     # --------------------------------------------------------------- training
     def unpack_batch(self, data: Any) -> tf.Tensor:
         x, _ = self.split_batch(data)
         return self.to_internal(tf.cast(x, tf.float32))
 
-    def compute_terms(self, x: tf.Tensor, training: bool) -> dict[str, tf.Tensor]:
+    def compute_terms(self, x: tf.Tensor, training: bool,
+                      clusters: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         """Every loss of the module docstring for a batch `x` in the internal range, each
         network's loss with that network's layer losses (regularizers, `add_loss`);
-        `training` also picks the noise streams."""
+        `training` also picks the noise streams. Self-conditioned, `clusters` are those of
+        `x`, taken by its reconstructions and by the prior samples alike."""
         posterior = self.posterior(x, training)
         z = self.posterior_sample(posterior,
                                   Stream.POSTERIOR if training else Stream.EVAL_POSTERIOR)
         z_p = tf.cast(self.prior_sample(tf.shape(x)[0],
                                         Stream.PRIOR if training else Stream.EVAL_PRIOR), z.dtype)
         # one decoder pass and one discriminator pass over the stacked batches
-        x_tilde, x_p = tf.split(self.decoder(tf.concat([z, z_p], 0), training=training), 2)
+        twice = None if clusters is None else tf.concat([clusters, clusters], 0)
+        x_tilde, x_p = tf.split(self.decode(tf.concat([z, z_p], 0), twice, training), 2)
         logits, features = self.discriminate(
-            tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0), training)
+            tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0), training,
+            None if clusters is None else tf.concat([clusters, twice], 0))
         layer_losses = {name: self.network_losses(net) for name, net in (
             ("encoder", self.encoder), ("decoder", self.decoder),
             ("discriminator", self.discriminator))}
@@ -266,9 +323,10 @@ class VAEGAN(GenerativeModel):
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         x = self.unpack_batch(data)
+        clusters = None if self.data_clusters is None else self.update_clusters(x)
         variables = self.optimizer_variables()
         with tf.GradientTape(persistent=True) as tape:
-            terms = self.compute_terms(x, training=True)
+            terms = self.compute_terms(x, training=True, clusters=clusters)
             losses = {slot: self.scaled_loss(slot, terms[name])
                       for slot, name in _SLOT_LOSSES.items()}
         # every gradient comes from the same forward pass, before any network moves
@@ -281,7 +339,9 @@ class VAEGAN(GenerativeModel):
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         self.count_eval_batch()
-        return self.update_metrics(self.compute_terms(self.unpack_batch(data), training=False))
+        x = self.unpack_batch(data)
+        clusters = None if self.data_clusters is None else self.data_clusters.nearest(x)
+        return self.update_metrics(self.compute_terms(x, training=False, clusters=clusters))
 
     def slot_optimizer(self, slot: str) -> keras.optimizers.Optimizer:
         return self.optimizer if slot == self.optimizer_slots[0] else getattr(self, slot)
@@ -313,5 +373,6 @@ class VAEGAN(GenerativeModel):
             discriminator=self.serialize_network(self.discriminator),
             reconstruction_weight=self.reconstruction_weight,
             kl_weight=self.kl_weight,
+            clusters=self.clusters_config(),
         )
         return config

@@ -53,6 +53,11 @@ def test_auto_self_conditions_vector_gans_only():
         assert vector.clusters == 50 and vector.condition_dim == 50
         assert vector.generator.inputs[0].shape[-1] == 8 + 50
         assert vector.discriminator.inputs[0].shape[-1] == 2 + 50
+    vaegan = kg.VAEGAN(8, seed=0, data_shape=(2,))
+    assert vaegan.clusters == 50
+    assert vaegan.decoder.inputs[0].shape[-1] == 8 + 50
+    assert vaegan.discriminator.inputs[0].shape[-1] == 2 + 50
+    assert vaegan.encoder.inputs[0].shape[-1] == 2  # the encoder sees the data alone
     image = kg.GAN(8, seed=0, data_shape=(28, 28, 1))
     assert image.clusters is None and image.data_clusters is None  # the papers' GAN
     # a model with its own networks, a conditional model or a custom prior: none
@@ -125,3 +130,25 @@ def test_explicit_clusters_with_own_networks():
     gan.fit(np.random.default_rng(0).normal(size=(64, 2)).astype("float32"), epochs=1,
             batch_size=32, verbose=0)
     assert gan.data_clusters.num_clusters == 5 and gan.sample(3, seed=0).shape == (3, 2)
+
+
+def test_a_self_conditioned_vaegan_reconstructs_at_the_cluster_of_each_example(tmp_path):
+    (x, _), _ = kg.datasets.load("grid25")
+    vaegan = kg.VAEGAN(4, seed=0, clusters=10)
+    vaegan.compile()
+    vaegan.fit(x[:512], epochs=1, batch_size=128, verbose=0)
+    assert np.asarray(vaegan.data_clusters.counts).sum() == 512
+    batch = x[:40]
+    clusters = vaegan.data_clusters.nearest(batch)
+    z = vaegan.encode(batch).mean()
+    expected = np.asarray(vaegan.decoder(vaegan.decoder_inputs(z, clusters)))
+    np.testing.assert_allclose(vaegan.reconstruct(batch, batch_size=16), expected,
+                               rtol=1e-5, atol=1e-6)
+    # samples draw their cluster from their codes; the model round-trips
+    codes = vaegan.sample_latent(8, seed=0)
+    drawn = vaegan.clusters_of_codes(codes)
+    np.testing.assert_allclose(vaegan.generate(codes),
+                               vaegan.decoder(vaegan.decoder_inputs(codes, drawn)), rtol=1e-6)
+    vaegan.save(tmp_path / "vaegan.keras")
+    restored = keras.saving.load_model(tmp_path / "vaegan.keras")
+    np.testing.assert_array_equal(restored.reconstruct(batch), vaegan.reconstruct(batch))

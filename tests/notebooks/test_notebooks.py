@@ -82,7 +82,8 @@ def check_vae_quickstart(nb, folder: Path) -> None:
 
 def check_gans(nb, folder: Path) -> None:
     assert re.search(r"real test points: 8/8 modes covered", text(nb))
-    for model in ("GAN, Adam(2e-4)", "GAN, larger steps, no EMA", "GAN, defaults (EMA)",
+    for model in ("GAN, Adam(2e-4)", "GAN, larger steps, no EMA", "GAN, larger steps + EMA",
+                  "GAN, defaults (self-conditioned)",
                   "ConditionalGAN", "WGAN-GP"):
         covered = number(rf"{re.escape(model)}: (\d)/8 modes covered", nb)
         assert 0 <= covered <= 8
