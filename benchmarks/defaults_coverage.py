@@ -12,6 +12,8 @@ python benchmarks/defaults_coverage.py                           # every family,
 python benchmarks/defaults_coverage.py --families GAN WGAN --datasets ring8 --seeds 0 1 2
 python benchmarks/defaults_coverage.py --families WGAN \
     --table '{"WGAN": {"*": ["RMSprop", {"learning_rate": 5e-4}]}}'   # try another row
+python benchmarks/defaults_coverage.py --families GAN --datasets grid25 \
+    --model-kwargs '{"clusters": null}'                             # the plain GAN
 ```
 
 Options: `--families`, `--datasets`, `--seeds` (0..4), `--epochs` (40), `--batch-size`

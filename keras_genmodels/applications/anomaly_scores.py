@@ -148,8 +148,8 @@ def _generate(model, z, labels):
     if hasattr(model, "generator_inputs"):
         generator = model.ema_generator if model.ema_generator is not None else model.generator
         return model.to_public(generator(model.generator_inputs(z, labels), training=False))
-    if hasattr(model, "decode"):  # VAEGAN; labels: the clusters of a self-conditioned one
-        return model.to_public(model.decode(z, labels))
+    if hasattr(model, "decoder_output"):  # VAEGAN; labels: its clusters, self-conditioned
+        return model.to_public(model.decoder_output(z, labels))
     return model.generate(z)
 
 

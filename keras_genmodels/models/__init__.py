@@ -1,6 +1,7 @@
 """The package's model families, each a subclassed `keras.Model`."""
 
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.clusters import DataClusters
 from keras_genmodels.models.cyclegan import CycleGAN
 from keras_genmodels.models.gan import GAN, ConditionalGAN
 from keras_genmodels.models.schedules import LinearDecay
@@ -18,6 +19,7 @@ __all__ = [
     "ConditionalGAN",
     "ConditionalVAE",
     "CycleGAN",
+    "DataClusters",
     "GenerativeModel",
     "LinearDecay",
     "StyleGAN",

@@ -98,6 +98,8 @@ class DataClusters(keras.layers.Layer):
         on the batch of all replicas, drawn with the stateless `seed` (int32 `[2]`).
         """
         x = tf.cast(tf.reshape(x, [tf.shape(x)[0], -1]), tf.float32)
+        if not self.built:
+            self.build(x.shape)
         counts = tf.convert_to_tensor(self.counts)
         fresh = tf.equal(tf.reduce_sum(counts), 0.0)
         global_x = _global_batch(x)
@@ -209,11 +211,11 @@ def _global_batch(x: tf.Tensor) -> tf.Tensor:
     if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
         return x
     size = tf.shape(x)[0]
-    largest = tf.cast(context.all_reduce("max", tf.cast(size, tf.float32)), tf.int32)
+    largest = tf.reduce_max(context.all_gather(tf.reshape(size, [1]), axis=0))
     padded = tf.pad(x, [[0, largest - size], [0, 0]])
-    valid = tf.sequence_mask(size, largest)
+    valid = tf.sequence_mask(size, largest, dtype=tf.int32)  # collectives take no bool
     return tf.boolean_mask(context.all_gather(padded, axis=0),
-                           context.all_gather(valid, axis=0))
+                           tf.cast(context.all_gather(valid, axis=0), tf.bool))
 
 
 def _kmeans_plus_plus(x: tf.Tensor, k: int, seed: Any) -> tf.Tensor:

@@ -249,7 +249,8 @@ class VAEGAN(SelfConditioned, GenerativeModel):
         return (tf.reshape(tf.cast(logits, tf.float32), [-1]),
                 tf.reshape(tf.cast(features, tf.float32), [batch, -1]))
 
-    def decode(self, z: tf.Tensor, clusters: Any = None, training: bool = False) -> tf.Tensor:
+    def decoder_output(self, z: tf.Tensor, clusters: Any = None,
+                       training: bool = False) -> tf.Tensor:
         """The decoder's output (internal range) for codes `z` (and clusters, see
         `decoder_inputs`)."""
         return self.decoder(self.decoder_inputs(z, clusters), training=training)
@@ -260,10 +261,10 @@ class VAEGAN(SelfConditioned, GenerativeModel):
         x = self.to_internal(tf.cast(inputs, tf.float32))
         z = self.posterior(x, training).mean()
         clusters = None if self.data_clusters is None else self.data_clusters.nearest(x)
-        return self.to_public(self.decode(z, clusters, training=training))
+        return self.to_public(self.decoder_output(z, clusters, training=training))
 
     def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
-        return self.to_public(self.decode(z))
+        return self.to_public(self.decoder_output(z))
 
     def reconstruct(self, x: Any, labels: Any = None, batch_size: int = 256) -> np.ndarray:
         """Decodes the posterior means of `x` (at the cluster of each example when
@@ -293,7 +294,8 @@ class VAEGAN(SelfConditioned, GenerativeModel):
                                         Stream.PRIOR if training else Stream.EVAL_PRIOR), z.dtype)
         # one decoder pass and one discriminator pass over the stacked batches
         twice = None if clusters is None else tf.concat([clusters, clusters], 0)
-        x_tilde, x_p = tf.split(self.decode(tf.concat([z, z_p], 0), twice, training), 2)
+        x_tilde, x_p = tf.split(self.decoder_output(tf.concat([z, z_p], 0), twice, training),
+                                2)
         logits, features = self.discriminate(
             tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0), training,
             None if clusters is None else tf.concat([clusters, twice], 0))

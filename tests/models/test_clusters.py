@@ -14,7 +14,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 import keras_genmodels as kg
-from keras_genmodels.models.clusters import DataClusters
+from keras_genmodels.models import DataClusters
 from keras_genmodels.networks import build_mlp_discriminator, build_mlp_generator
 
 

@@ -1,7 +1,7 @@
-"""On 2 logical CPU replicas: draws noise with ragged batches, trains a WGAN-GP with fresh
-critic minibatches on 1 and 2 replicas, trains a GAN compiled in a strategy scope
-before its data was seen, and a VAE then a DCGAN with `train_on_batch`, each under a
-strategy of its own; prints the results as JSON.
+"""On 2 logical CPU replicas: draws noise and seeds k-means clusters with ragged batches,
+trains a WGAN-GP with fresh critic minibatches on 1 and 2 replicas, trains a GAN compiled
+in a strategy scope before its data was seen, and a VAE then a DCGAN with `train_on_batch`,
+each under a strategy of its own; prints the results as JSON.
 
 Run as a subprocess: the logical devices must be configured before TensorFlow starts.
 """
@@ -21,6 +21,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_genmodels as kg  # noqa: E402
+from keras_genmodels.models.clusters import DataClusters  # noqa: E402
 from keras_genmodels.models.random_streams import Stream  # noqa: E402
 from keras_genmodels.networks import build_mlp_discriminator, build_mlp_generator  # noqa: E402
 
@@ -101,9 +102,32 @@ def on_batch():
     return logs
 
 
+def ragged_clusters():
+    """A self-conditioned GAN's first cluster update with 3 rows on replica 0 and 2 on
+    replica 1 (a ragged batch), against one device's on the 5 rows: the same centres."""
+    rows = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    centers = []
+    for strategy in (mirrored, tf.distribute.OneDeviceStrategy("/cpu:0")):
+        with strategy.scope():
+            clusters = DataClusters(3)
+            clusters.build((None, 2))
+        if strategy is mirrored:
+            def step():
+                replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+                part = tf.cond(replica == 0, lambda: rows[:3], lambda: rows[3:5])
+                return clusters.update(part, tf.constant([0, 1]))
+            mirrored.run(tf.function(step))
+        else:
+            tf.function(lambda: clusters.update(rows, tf.constant([0, 1])))()
+        centers.append(np.asarray(clusters.centers).tolist())
+    return centers
+
+
 if __name__ == "__main__":
     per_replica, whole = ragged_noise()
     print("RESULT " + json.dumps({"per_replica": per_replica, "whole": whole,
+                                  "clusters": ragged_clusters(),
                                   "fresh": fresh_wgangp_gap(),
                                   "deferred": deferred_defaults(),
                                   "on_batch": on_batch()}))

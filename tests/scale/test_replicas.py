@@ -33,9 +33,10 @@ def gaps(run_script):
      "VAE free_bits", "GAN r1 instance_noise ema clusters", "ConditionalGAN projection"],
 )
 def test_two_replicas_match_one_device(gaps, model):
-    moved, gap = gaps[model]["moved"], gaps[model]["gap"]
-    assert moved > 1e-3  # the steps really changed the weights
-    # Float tolerance: summation order differs across replicas (synchronized batch norm
-    # divides by a small variance, so its gaps reach ~1e-5). Gradients off by a factor N
-    # would put the gap at the size of the update itself, hundreds of times this bound.
-    assert gap < 1e-5 + 1e-3 * moved, gaps[model]
+    assert gaps[model]["moved"] > 1e-3  # the steps really changed the weights
+    # Float tolerance, weight by weight: `worst` is the largest ratio of a weight's gap
+    # between 1 and 2 replicas to 1e-5 + 1e-3 * that weight's own change. Summation order
+    # differs across replicas (synchronized batch norm divides by a small variance, so
+    # its gaps reach ~1e-5). Gradients off by a factor N would put a gap at the size of
+    # the update itself, hundreds of times this bound.
+    assert gaps[model]["worst"] < 1.0, gaps[model]

@@ -26,6 +26,14 @@ def test_a_ragged_batch_gets_distinct_noise_on_each_replica(result):
                                rtol=1e-6)
 
 
+def test_a_ragged_batch_seeds_the_same_clusters_as_one_device(result):
+    # k-means++ runs on the rows of every replica (gathered, padding dropped), so a ragged
+    # batch seeds and updates the centres as one device does with the whole batch
+    two, one = (np.array(c) for c in result["clusters"])
+    assert np.abs(one).max() > 0.1  # the update moved the centres off their zeros
+    np.testing.assert_allclose(two, one, rtol=1e-5, atol=1e-6)
+
+
 def test_fresh_critic_minibatches_match_one_device(result):
     moved, gap = result["fresh"]["moved"], result["fresh"]["gap"]
     assert moved > 1e-3
