@@ -106,22 +106,22 @@ def ragged_clusters():
     """A self-conditioned GAN's first cluster update with 3 rows on replica 0 and 2 on
     replica 1 (a ragged batch), against one device's on the 5 rows: the same centres."""
     rows = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
+    seed = tf.constant([0, 1])
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    centers = []
-    for strategy in (mirrored, tf.distribute.OneDeviceStrategy("/cpu:0")):
-        with strategy.scope():
-            clusters = DataClusters(3)
-            clusters.build((None, 2))
-        if strategy is mirrored:
-            def step():
-                replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-                part = tf.cond(replica == 0, lambda: rows[:3], lambda: rows[3:5])
-                return clusters.update(part, tf.constant([0, 1]))
-            mirrored.run(tf.function(step))
-        else:
-            tf.function(lambda: clusters.update(rows, tf.constant([0, 1])))()
-        centers.append(np.asarray(clusters.centers).tolist())
-    return centers
+    with mirrored.scope():
+        replicated = DataClusters(3)
+        replicated.build((None, 2))
+
+    def step():
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        part = tf.cond(replica == 0, lambda: rows[:3], lambda: rows[3:5])
+        return replicated.update(part, seed)
+
+    mirrored.run(tf.function(step))
+    single = DataClusters(3)
+    single.build((None, 2))
+    tf.function(lambda: single.update(rows, seed))()
+    return [np.asarray(replicated.centers).tolist(), np.asarray(single.centers).tolist()]
 
 
 if __name__ == "__main__":
