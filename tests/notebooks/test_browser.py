@@ -232,7 +232,18 @@ def test_latent_explorer_and_tensorboard_in_chromium(tmp_path, jupyter_env, stra
 
         # The digit is drawn with its own proportions, not stretched by the widget's layout
         # (flex boxes stretch children across their cross axis unless told otherwise).
-        (width, height), (shown_width, shown_height) = moved["natural"], moved["shown"]
+        # Measured once the image is decoded and laid out: a blob just swapped in has no
+        # size yet, and JupyterLab may detach a cell scrolled out of view (the TensorBoard
+        # frame is further down), so the explorer is scrolled back into view first.
+        def laid_out() -> dict | None:
+            now = driver.execute_script(FIND_EXPLORER)
+            if now is None or now["natural"] is None:
+                return None
+            driver.execute_script("arguments[0].scrollIntoView();", now["handle"])
+            return now if all(now["natural"]) and all(now["shown"]) else None
+
+        shown = wait_for(laid_out, 30, "the explorer's image to be decoded and laid out")
+        (width, height), (shown_width, shown_height) = shown["natural"], shown["shown"]
         assert abs(shown_width / shown_height - width / height) < 0.05 * width / height, (
             f"the LatentExplorer's {width}x{height} picture is shown distorted, as "
             f"{shown_width}x{shown_height} pixels: give its ipywidgets.Image a layout that "
