@@ -259,10 +259,11 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         Call it inside the `GradientTape` so the scaling is recorded."""
         return optimizer.scale_loss(self.scale_for_replicas(loss))
 
-    def one_hot(self, labels: tf.Tensor) -> tf.Tensor:
-        """One-hot float encoding of integer labels `(batch,)` for conditional networks."""
+    def one_hot(self, labels: tf.Tensor, depth: int | None = None) -> tf.Tensor:
+        """One-hot float encoding of integer labels `(batch,)` for conditional networks,
+        `depth` wide (default `num_classes`; a self-conditioned GAN passes its clusters)."""
         labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-        return tf.one_hot(labels, self.num_classes, dtype=self.compute_dtype)
+        return tf.one_hot(labels, depth or self.num_classes, dtype=self.compute_dtype)
 
     @staticmethod
     def apply(optimizer, scaled_loss: tf.Tensor, tape: tf.GradientTape, variables) -> None:

@@ -187,11 +187,6 @@ class SelfConditioned:
         first = tf.cast(z[:, 0], tf.float32)
         return self.data_clusters.draw(0.5 * (1.0 + tf.math.erf(first / 2.0**0.5)))
 
-    def cluster_one_hot(self, clusters: tf.Tensor, dtype: Any) -> tf.Tensor:
-        """The one-hot `(batch, clusters)` encoding of cluster indices, in `dtype`."""
-        clusters = tf.reshape(tf.cast(clusters, tf.int32), [-1])
-        return tf.one_hot(clusters, self.clusters, dtype=dtype)
-
 
 def _replica_sum(value: tf.Tensor) -> tf.Tensor:
     """`value` summed over the replicas of the current strategy (itself on one device)."""

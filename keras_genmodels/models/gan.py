@@ -253,11 +253,6 @@ class GAN(SelfConditioned, GenerativeModel):
         `num_classes` (conditional), `clusters` (self-conditioned) or 0."""
         return self.num_classes or self.clusters or 0
 
-    def condition(self, labels: tf.Tensor) -> tf.Tensor:
-        """The one-hot condition `(batch, condition_dim)` of class or cluster indices."""
-        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-        return tf.one_hot(labels, self.condition_dim, dtype=self.compute_dtype)
-
     def generator_inputs(self, z: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
         """What the generator takes for codes `z`: `z`, with the one-hot labels appended
         (conditional) or the one-hot clusters (self-conditioned; `labels=None` draws
@@ -266,12 +261,14 @@ class GAN(SelfConditioned, GenerativeModel):
             return z
         if self.clusters is not None and labels is None:
             labels = self.clusters_of_codes(z)
-        return tf.concat([z, tf.cast(self.condition(labels), z.dtype)], axis=-1)
+        return tf.concat([z, tf.cast(self.one_hot(labels, self.condition_dim), z.dtype)],
+                         axis=-1)
 
     def discriminator_inputs(self, x: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
         """What the discriminator network takes for data `x` in the internal range: `x`
         itself, or, for a conditional model without a projection discriminator, `x` with
-        the one-hot labels appended as channels (images) or features (vectors).
+        the one-hot labels appended as channels (images) or features (vectors); for a
+        self-conditioned model, the one-hot clusters (`labels=None`: the nearest centres).
 
         Example:
 
@@ -283,13 +280,12 @@ class GAN(SelfConditioned, GenerativeModel):
         if self.clusters is not None:  # self-conditioned: the cluster of each example
             if labels is None:
                 labels = self.data_clusters.nearest(x)
-            return tf.concat([x, tf.cast(self.condition(labels), x.dtype)], axis=-1)
-        if not self.conditional or self.projection_discriminator:
+        elif not self.conditional or self.projection_discriminator:
             return x
-        if labels is None:
+        elif labels is None:
             raise ValueError("`labels` are required: this conditional discriminator takes "
                              f"{self.num_classes} one-hot label channels, got None.")
-        one_hot = tf.cast(self.one_hot(labels), x.dtype)
+        one_hot = tf.cast(self.one_hot(labels, self.condition_dim), x.dtype)
         if len(x.shape) == 4:
             one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])
         return tf.concat([x, one_hot], axis=-1)

@@ -229,7 +229,7 @@ class VAEGAN(SelfConditioned, GenerativeModel):
             return x
         if clusters is None:
             clusters = self.data_clusters.nearest(x)
-        return tf.concat([x, self.cluster_one_hot(clusters, x.dtype)], axis=-1)
+        return tf.concat([x, tf.cast(self.one_hot(clusters, self.clusters), x.dtype)], axis=-1)
 
     def decoder_inputs(self, z: tf.Tensor, clusters: Any = None) -> tf.Tensor:
         """What the decoder takes for codes `z`: `z`, with the one-hot clusters appended
@@ -238,7 +238,7 @@ class VAEGAN(SelfConditioned, GenerativeModel):
             return z
         if clusters is None:
             clusters = self.clusters_of_codes(z)
-        return tf.concat([z, self.cluster_one_hot(clusters, z.dtype)], axis=-1)
+        return tf.concat([z, tf.cast(self.one_hot(clusters, self.clusters), z.dtype)], axis=-1)
 
     def discriminate(self, x: tf.Tensor, training: bool,
                      clusters: Any = None) -> tuple[tf.Tensor, tf.Tensor]:
