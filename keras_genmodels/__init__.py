@@ -23,13 +23,14 @@ from keras_genmodels.backend_check import check_backend_env as _check_backend_en
 _check_backend_env()
 
 # Lines TensorFlow's C++ runtime writes to stderr while it starts on a machine without a
-# GPU. TF_CPP_MIN_LOG_LEVEL does not hide the first ones (absl logs them before its
-# logging is initialised), so the `keras-genmodels` command filters them out itself.
+# GPU, and on CPUs where it uses oneDNN its note that it does. TF_CPP_MIN_LOG_LEVEL does
+# not hide them (absl logs them before its logging is initialised), so the
+# `keras-genmodels` command filters them out itself.
 _STARTUP_NOISE = _re.compile(
     r"All log messages before absl::InitializeLog\(\)|cudart_stub\.cc|Could not find cuda "
     r"drivers|failed call to cuInit|cpu_feature_guard\.cc|This TensorFlow binary is "
     r"optimized|To enable the following instructions|Unable to register cu(DNN|FFT|BLAS) "
-    r"factory|TF-TRT Warning|computation_placer\.cc"
+    r"factory|TF-TRT Warning|computation_placer\.cc|port\.cc:\d+\] oneDNN custom operations"
 )
 
 
