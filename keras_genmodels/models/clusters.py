@@ -33,6 +33,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from keras_genmodels.models.cross_replica import cross_replica_rows, cross_replica_sum
 from keras_genmodels.models.defaults import default_clusters
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.validation import check_positive_int
@@ -102,15 +103,15 @@ class DataClusters(keras.layers.Layer):
             self.build(x.shape)
         counts = tf.convert_to_tensor(self.counts)
         fresh = tf.equal(tf.reduce_sum(counts), 0.0)
-        global_x = _global_batch(x)
+        global_x = cross_replica_rows(x)
         centers = tf.cond(
             fresh,
             lambda: _kmeans_plus_plus(global_x, self.num_clusters, seed),
             lambda: tf.convert_to_tensor(self.centers))
         labels = self.nearest(x, centers)
         one_hot = tf.one_hot(labels, self.num_clusters, dtype=tf.float32)
-        sums = _replica_sum(tf.matmul(one_hot, x, transpose_a=True))
-        sizes = _replica_sum(tf.reduce_sum(one_hot, axis=0))
+        sums = cross_replica_sum(tf.matmul(one_hot, x, transpose_a=True))
+        sizes = cross_replica_sum(tf.reduce_sum(one_hot, axis=0))
         new_counts = counts + sizes
         new_centers = centers + (sums - sizes[:, None] * centers) / tf.maximum(
             new_counts, 1.0)[:, None]
@@ -186,31 +187,6 @@ class SelfConditioned:
         the clusters in proportion to their shares of the data."""
         first = tf.cast(z[:, 0], tf.float32)
         return self.data_clusters.draw(0.5 * (1.0 + tf.math.erf(first / 2.0**0.5)))
-
-
-def _replica_sum(value: tf.Tensor) -> tf.Tensor:
-    """`value` summed over the replicas of the current strategy (itself on one device)."""
-    context = tf.distribute.get_replica_context()
-    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
-        return value
-    return context.all_reduce("sum", value)
-
-
-def _global_batch(x: tf.Tensor) -> tf.Tensor:
-    """The rows of every replica's `x`, in replica order (`x` itself on one device).
-
-    Replicas may hold different numbers of rows (a ragged last batch): each pads to the
-    largest, and the padding is dropped after the gather.
-    """
-    context = tf.distribute.get_replica_context()
-    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
-        return x
-    size = tf.shape(x)[0]
-    largest = tf.reduce_max(context.all_gather(tf.reshape(size, [1]), axis=0))
-    padded = tf.pad(x, [[0, largest - size], [0, 0]])
-    valid = tf.sequence_mask(size, largest, dtype=tf.int32)  # collectives take no bool
-    return tf.boolean_mask(context.all_gather(padded, axis=0),
-                           tf.cast(context.all_gather(valid, axis=0), tf.bool))
 
 
 def _kmeans_plus_plus(x: tf.Tensor, k: int, seed: Any) -> tf.Tensor:

@@ -33,9 +33,15 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.cross_replica import (
+    cross_replica_rows,
+    on_several_replicas,
+    replica_offset,
+)
 from keras_genmodels.models.image_pool import ImagePool
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.models.schedules import LinearDecay
+from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks.cyclegan import default_cyclegan_networks
 from keras_genmodels.validation import (
     check_choice,
@@ -53,7 +59,7 @@ _FORMS = ("a pair `(domain_a, domain_b)` of image arrays (of any lengths), or a 
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class CycleGAN(GenerativeModel):
+class CycleGAN(TanhRange, GenerativeModel):
     """Unpaired image-to-image translation with cycle consistency (Zhu et al., 2017).
 
     Trains on two sets of images that need not be paired: `fit(x=(domain_a, domain_b))`
@@ -201,14 +207,6 @@ class CycleGAN(GenerativeModel):
             for slot in self.optimizer_slots}
 
     # ----------------------------------------------------------------- the model
-    @staticmethod
-    def to_internal(x: tf.Tensor) -> tf.Tensor:
-        return tf.cast(x, tf.float32) * 2.0 - 1.0
-
-    @staticmethod
-    def to_public(x: tf.Tensor) -> tf.Tensor:
-        return tf.clip_by_value((tf.cast(x, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
-
     def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
         """Translates images in [0, 1] from domain A to domain B (for `predict`)."""
         return self.to_public(self.generator_ab(self.to_internal(inputs), training=training))
@@ -295,14 +293,11 @@ class CycleGAN(GenerativeModel):
         fake = tf.stop_gradient(fake)
         accept_seed = self.noise_seed(Stream.POOL_SWAP, index)
         slot_seed = self.noise_seed(Stream.POOL_SLOT, index)
-        context = tf.distribute.get_replica_context()
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas == 1 or context is None:
+        if not on_several_replicas():
             return pool.query(fake, accept_seed, slot_seed)
         size = tf.shape(fake)[0]
-        sizes = context.all_gather(tf.reshape(size, [1]), 0)
-        offset = tf.reduce_sum(sizes[: context.replica_id_in_sync_group])
-        history = pool.query(context.all_gather(fake, 0), accept_seed, slot_seed)
+        offset, _ = replica_offset(size)
+        history = pool.query(cross_replica_rows(fake), accept_seed, slot_seed)
         return history[offset : offset + size]
 
     def unpack_domains(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:

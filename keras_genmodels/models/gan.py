@@ -31,6 +31,7 @@ from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.clusters import SelfConditioned
 from keras_genmodels.models.defaults import default_ema_decay
 from keras_genmodels.models.random_streams import Stream
+from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import (
     build_dcgan_discriminator,
     build_mlp_discriminator,
@@ -44,7 +45,7 @@ REAL_BATCHES = ("reuse", "fresh")
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class GAN(SelfConditioned, GenerativeModel):
+class GAN(SelfConditioned, TanhRange, GenerativeModel):
     """A GAN with alternating discriminator and generator updates in one `train_step`.
 
     Reported metrics: `d_loss`, `g_loss`, and `d_real` / `d_fake`, the mean raw
@@ -239,14 +240,6 @@ class GAN(SelfConditioned, GenerativeModel):
             self.ema_generator.trainable = False
 
     # ------------------------------------------------------------------ the model
-    def to_internal(self, x: tf.Tensor) -> tf.Tensor:
-        """Maps public data (images in [0, 1]) to the networks' range ([-1, 1])."""
-        return x * 2.0 - 1.0 if self.images else x
-
-    def to_public(self, x: tf.Tensor) -> tf.Tensor:
-        x = tf.cast(x, tf.float32)
-        return tf.clip_by_value((x + 1.0) / 2.0, 0.0, 1.0) if self.images else x
-
     @property
     def condition_dim(self) -> int:
         """The size of the one-hot condition the networks take beside codes and data:

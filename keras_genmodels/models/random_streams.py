@@ -35,6 +35,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from keras_genmodels.models.cross_replica import on_several_replicas, replica_offset
+
 
 class Stream(enum.IntEnum):
     """What a random draw is for; the value is part of the seed."""
@@ -136,15 +138,10 @@ class RandomStreams:
         the slice at its offset in the global batch.
         """
         seed = self.noise_seed(stream, index)
-        replica_context = tf.distribute.get_replica_context()
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas == 1 or replica_context is None:
+        if not on_several_replicas():
             return sampler(batch_size, seed)
-        sizes = replica_context.all_gather(tf.reshape(tf.cast(batch_size, tf.int32), [1]), 0)
-        replica = replica_context.replica_id_in_sync_group
-        offset = tf.reduce_sum(sizes[:replica])
-        noise = sampler(tf.reduce_sum(sizes), seed)
-        return noise[offset : offset + batch_size]
+        offset, total = replica_offset(batch_size)
+        return sampler(total, seed)[offset : offset + batch_size]
 
     def posterior_sample(self, posterior: Any, stream: Stream) -> tf.Tensor:
         """A reparameterised sample `mu + sigma * eps` of a diagonal-Gaussian posterior."""

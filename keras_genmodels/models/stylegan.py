@@ -54,6 +54,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import losses as kgl
+from keras_genmodels.models.cross_replica import cross_replica_sum
 from keras_genmodels.models.gan import GAN
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.models.style_space import StyleSpace
@@ -354,10 +355,10 @@ class StyleGAN(StyleSpace, GAN):
             scaled = self.scaled_loss(self.optimizer, total)
         self.apply(self.optimizer, scaled, tape, self.optimizer_variables()["g_optimizer"])
         if self.pl_weight:
-            mean = _all_sum(length_sum) / _all_sum(tf.cast(pl_n, tf.float32))
+            mean = cross_replica_sum(length_sum) / cross_replica_sum(tf.cast(pl_n, tf.float32))
             updated = self.path_length_mean + self.pl_decay * (mean - self.path_length_mean)
             self.path_length_mean.assign(tf.where(apply_pl, updated, self.path_length_mean))
-        w_mean = _all_sum(tf.reduce_sum(ws[:, 0], 0)) / _all_sum(
+        w_mean = cross_replica_sum(tf.reduce_sum(ws[:, 0], 0)) / cross_replica_sum(
             tf.cast(batch_size, tf.float32))
         self.w_avg.assign(w_mean + W_AVG_DECAY * (self.w_avg - w_mean))
         self.update_ema()
@@ -430,14 +431,6 @@ def _frozen_copy(network: keras.Model) -> keras.Model:
     copy.set_weights(network.get_weights())
     copy.trainable = False
     return copy
-
-
-def _all_sum(x: tf.Tensor) -> tf.Tensor:
-    """`x` summed over the replicas in sync (itself on one device)."""
-    context = tf.distribute.get_replica_context()
-    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
-        return x
-    return context.all_reduce("sum", x)
 
 
 def _check_probability(value: Any, name: str) -> float:

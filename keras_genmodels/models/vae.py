@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
 from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.cross_replica import cross_replica_sum
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import default_vae_networks
 from keras_genmodels.validation import as_numpy, check_non_negative
@@ -200,12 +201,8 @@ class VAE(GenerativeModel):
         local_sum = tf.reduce_sum(per_dim, axis=0)
         count = tf.cast(tf.shape(per_dim)[0], per_dim.dtype)
         local_mean = local_sum / count
-        global_mean = local_mean
-        replica_context = tf.distribute.get_replica_context()
-        if tf.distribute.get_strategy().num_replicas_in_sync > 1 and replica_context:
-            totals = replica_context.all_reduce(
-                "sum", tf.stop_gradient(tf.concat([local_sum, count[None]], 0)))
-            global_mean = totals[:-1] / totals[-1]
+        totals = cross_replica_sum(tf.stop_gradient(tf.concat([local_sum, count[None]], 0)))
+        global_mean = totals[:-1] / totals[-1]
         active = global_mean > self.free_bits
         # value: the global mean where active; gradient: this replica's share of it
         clamped = tf.where(active, local_mean + tf.stop_gradient(global_mean - local_mean),

@@ -44,6 +44,7 @@ from keras_genmodels import losses as kgl
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.clusters import SelfConditioned
 from keras_genmodels.models.random_streams import Stream
+from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import (
     build_conv_encoder,
     build_dcgan_discriminator,
@@ -60,7 +61,7 @@ _SLOT_LOSSES = {"decoder_optimizer": "g_loss", "encoder_optimizer": "encoder_los
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class VAEGAN(SelfConditioned, GenerativeModel):
+class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
     """A VAE whose reconstruction error is measured by a GAN discriminator's features.
 
     Three networks, three optimizers: the encoder maps data to `2 * latent_dim` numbers
@@ -210,14 +211,6 @@ class VAEGAN(SelfConditioned, GenerativeModel):
             )
 
     # ------------------------------------------------------------------ the model
-    def to_internal(self, x: tf.Tensor) -> tf.Tensor:
-        """Maps public data (images in [0, 1]) to the networks' range ([-1, 1])."""
-        return x * 2.0 - 1.0 if self.images else x
-
-    def to_public(self, x: tf.Tensor) -> tf.Tensor:
-        x = tf.cast(x, tf.float32)
-        return tf.clip_by_value((x + 1.0) / 2.0, 0.0, 1.0) if self.images else x
-
     def posterior(self, x: tf.Tensor, training: bool = False):
         """`q(z | x)` for data `x` in the internal range."""
         return kgd.diagonal_gaussian_posterior(self.encoder(x, training=training))
