@@ -271,11 +271,20 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         gradients = tape.gradient(scaled_loss, variables)
         optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
-    def update_metrics(self, terms: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """Updates every metric named in `terms` with its value; returns the step's logs."""
+    def update_metrics(self, terms: dict[str, Any]) -> dict[str, tf.Tensor]:
+        """Updates every metric named in `terms` with its value; returns the step's logs.
+
+        A value `(value, computed)` is a term computed on some steps only (a lazy
+        penalty): it counts where `computed` is true, so its metric averages those steps.
+        """
         for metric in self.metrics:
             if metric.name in terms:
-                metric.update_state(terms[metric.name])
+                value = terms[metric.name]
+                if isinstance(value, tuple):
+                    value, computed = value
+                    metric.update_state(value, sample_weight=tf.cast(computed, tf.float32))
+                else:
+                    metric.update_state(value)
         return self.result_dict()
 
     def result_dict(self) -> dict[str, tf.Tensor]:

@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import losses as kgl
+from keras_genmodels.models.adversarial import Adversarial
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.cross_replica import (
     cross_replica_rows,
@@ -59,7 +60,7 @@ _FORMS = ("a pair `(domain_a, domain_b)` of image arrays (of any lengths), or a 
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class CycleGAN(TanhRange, GenerativeModel):
+class CycleGAN(Adversarial, TanhRange, GenerativeModel):
     """Unpaired image-to-image translation with cycle consistency (Zhu et al., 2017).
 
     Trains on two sets of images that need not be paired: `fit(x=(domain_a, domain_b))`
@@ -114,7 +115,6 @@ class CycleGAN(TanhRange, GenerativeModel):
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
-    optimizer_slots = ("g_optimizer", "d_optimizer")
     optimizer_family = "GAN"
 
     def __init__(
@@ -153,14 +153,12 @@ class CycleGAN(TanhRange, GenerativeModel):
             setattr(self, name, self.deserialize_network(network)
                     if isinstance(network, dict) else network)
         self.pool_a = self.pool_b = None
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in (
-            "g_loss", "d_a_loss", "d_b_loss", "cycle_loss", "identity_loss")}
+        self.create_trackers()
         self.finish_init()
 
     # ------------------------------------------------------------------ structure
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
+    def metric_names(self) -> tuple[str, ...]:
+        return ("g_loss", "d_a_loss", "d_b_loss", "cycle_loss", "identity_loss")
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
         if len(data_shape) != 3:
@@ -183,25 +181,10 @@ class CycleGAN(TanhRange, GenerativeModel):
             + self.discriminator_b.trainable_variables,
         }
 
-    @property
-    def g_optimizer(self) -> keras.optimizers.Optimizer:
-        """The generators' optimizer (it is also `model.optimizer`)."""
-        return self.optimizer
-
-    def compile(self, g_optimizer: Any = None, d_optimizer: Any = None, **kwargs: Any) -> None:
-        """Configures training with one optimizer for both generators and one for both
-        discriminators.
-
-        Args:
-            g_optimizer: the generators' optimizer; `None` for Adam(`learning_rate`,
-                beta_1=0.5) with the `LinearDecay` schedule.
-            d_optimizer: the discriminators' optimizer; `None` for the same default.
-            **kwargs: other `keras.Model.compile` arguments (`jit_compile`, ...).
-        """
-        self.compile_optimizers({"g_optimizer": g_optimizer, "d_optimizer": d_optimizer},
-                                **kwargs)
-
     def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
+        """`compile()`'s optimizers: one for both generators (`g_optimizer`) and one for
+        both discriminators (`d_optimizer`), each Adam(`learning_rate`, beta_1=0.5) with
+        the `LinearDecay` schedule."""
         return {slot: keras.optimizers.Adam(
             LinearDecay(self.learning_rate, self.decay_start, self.decay_steps), beta_1=0.5)
             for slot in self.optimizer_slots}

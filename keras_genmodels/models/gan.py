@@ -27,6 +27,7 @@ import keras
 import tensorflow as tf
 
 from keras_genmodels import losses as kgl
+from keras_genmodels.models.adversarial import Adversarial, discriminate_pair
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.clusters import SelfConditioned
 from keras_genmodels.models.defaults import default_ema_decay
@@ -45,7 +46,7 @@ REAL_BATCHES = ("reuse", "fresh")
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class GAN(SelfConditioned, TanhRange, GenerativeModel):
+class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
     """A GAN with alternating discriminator and generator updates in one `train_step`.
 
     Reported metrics: `d_loss`, `g_loss`, and `d_real` / `d_fake`, the mean raw
@@ -110,7 +111,6 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
         **kwargs: passed to `keras.Model`.
     """
 
-    optimizer_slots = ("g_optimizer", "d_optimizer")
     optimizer_family = "GAN"
 
     def __init__(
@@ -168,40 +168,15 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
             if isinstance(embedding, dict) else embedding
         self.init_clusters(clusters,
                            user_networks=generator is not None or discriminator is not None)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
+        self.create_trackers()
         self.finish_init()
 
     # ------------------------------------------------------------------ structure
-    def metric_names(self) -> tuple[str, ...]:
-        return ("d_loss", "g_loss", "d_real", "d_fake")
-
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
-
     def optimizer_variables(self) -> dict[str, list]:
         d_variables = list(self.discriminator.trainable_variables)
         if self.embedding is not None:
             d_variables += self.embedding.trainable_variables
         return {"g_optimizer": self.generator.trainable_variables, "d_optimizer": d_variables}
-
-    @property
-    def g_optimizer(self) -> keras.optimizers.Optimizer:
-        """The generator's optimizer (it is also `model.optimizer`)."""
-        return self.optimizer
-
-    def compile(
-        self, g_optimizer: Any = None, d_optimizer: Any = None, **kwargs: Any
-    ) -> None:
-        """Configures training with one optimizer per network.
-
-        Args:
-            g_optimizer: the generator's optimizer; `None` for the family default.
-            d_optimizer: the discriminator's optimizer; `None` for the family default.
-            **kwargs: other `keras.Model.compile` arguments (`jit_compile`, ...).
-        """
-        self.compile_optimizers({"g_optimizer": g_optimizer, "d_optimizer": d_optimizer},
-                                **kwargs)
 
     @property
     def requires_unit_interval(self) -> bool:
@@ -235,9 +210,7 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
         if self._ema_auto:
             self.ema_decay = default_ema_decay("image" if len(data_shape) == 3 else "vector")
         if self.ema_decay is not None and self.ema_generator is None:
-            self.ema_generator = keras.models.clone_model(self.generator)
-            self.ema_generator.set_weights(self.generator.get_weights())
-            self.ema_generator.trainable = False
+            self.ema_generator = self.moving_average_copy(self.generator)
 
     # ------------------------------------------------------------------ the model
     @property
@@ -342,7 +315,8 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
         """`d_loss` and what it is made of, for one discriminator update."""
         real_in = self.add_instance_noise(real, Stream.INSTANCE_NOISE_REAL, step)
         fake_in = self.add_instance_noise(fake, Stream.INSTANCE_NOISE_FAKE, step)
-        d_real, d_fake = self.discriminate_pair(real_in, fake_in, labels, training=True)
+        d_real, d_fake = discriminate_pair(self.discriminate, real_in, fake_in, labels,
+                                           training=True)
         layer_losses = self.network_losses(self.discriminator, self.embedding)
         if self.label_smoothing and self.loss_name in ("minimax", "non_saturating"):
             d_loss = self.d_loss_fn(d_real, d_fake, label_smoothing=self.label_smoothing)
@@ -354,13 +328,6 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
             d_loss += 0.5 * self.r1_weight * penalty
         return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
                 "d_fake": tf.reduce_mean(d_fake)}
-
-    def discriminate_pair(self, real, fake, labels, training: bool):
-        """`(D(real), D(fake))` from one discriminator pass over both halves (cheaper
-        than two passes of half size)."""
-        both_labels = None if labels is None else tf.concat([labels, labels], axis=0)
-        scores = self.discriminate(tf.concat([real, fake], axis=0), both_labels, training)
-        return tuple(tf.split(scores, 2, axis=0))
 
     def discriminator_update(self, real, labels, step: int) -> dict[str, tf.Tensor]:
         z = self.draw_latent(tf.shape(real)[0], Stream.DISCRIMINATOR_LATENT, step)
@@ -392,8 +359,7 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
             # num_updates, so that a short run is not pulled back to the initial weights
             step = tf.cast(self.optimizer.iterations, tf.float32)
             decay = tf.minimum(decay, (1.0 + step) / (10.0 + step))
-        for ema, weight in zip(self.ema_generator.weights, self.generator.weights, strict=True):
-            ema.assign(decay * ema + (1.0 - decay) * weight)
+        self.update_moving_average([(self.ema_generator, self.generator)], decay)
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real, labels = self.unpack_batch(data)
@@ -413,7 +379,7 @@ class GAN(SelfConditioned, TanhRange, GenerativeModel):
         z = self.draw_latent(tf.shape(real)[0], Stream.EVAL_LATENT)
         fake = self.generator(self.generator_inputs(z, labels), training=False)
         g_layer_losses = self.network_losses(self.generator)
-        d_real, d_fake = self.discriminate_pair(real, tf.cast(fake, real.dtype), labels, False)
+        d_real, d_fake = discriminate_pair(self.discriminate, real, fake, labels, False)
         d_layer_losses = self.network_losses(self.discriminator, self.embedding)
         terms = {"d_loss": self.d_loss_fn(d_real, d_fake) + d_layer_losses,
                  "g_loss": self.g_loss_fn(d_fake) + g_layer_losses,

@@ -54,10 +54,12 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import losses as kgl
+from keras_genmodels.models.adversarial import Adversarial, discriminate_pair
+from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.cross_replica import cross_replica_sum
-from keras_genmodels.models.gan import GAN
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.models.style_space import StyleSpace
+from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import stylegan as sgn
 from keras_genmodels.validation import (
     check_choice,
@@ -73,21 +75,18 @@ PAPER_ADAM = {"learning_rate": 2e-3, "beta_1": 0.0, "beta_2": 0.99, "epsilon": 1
 W_AVG_DECAY = 0.995
 #: Path-length regularisation runs on `batch // PL_BATCH_SHRINK` examples (as the paper).
 PL_BATCH_SHRINK = 2
-#: The networks, in the order they are assigned.
-_NETWORKS = ("discriminator", "mapping_network", "synthesis_network", "ema_mapping_network",
-             "ema_synthesis_network")
-#: GAN arguments that StyleGAN fixes (dropped from its config).
-_FIXED_GAN_ARGS = ("generator", "ema_generator", "embedding", "loss", "discriminator_steps",
-                   "real_batches", "label_smoothing", "instance_noise",
-                   "spectral_normalization", "projection_discriminator", "num_classes")
+#: The networks a user may give, in the order they are assigned.
+_NETWORKS = ("discriminator", "mapping_network", "synthesis_network")
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class StyleGAN(StyleSpace, GAN):
+class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
     """A StyleGAN2 with mixing, truncation, lazy R1 and path-length regularisation, EMA.
 
-    Reported metrics: `d_loss`, `g_loss`, `d_real`, `d_fake` (as `GAN`), and `r1_penalty`,
-    `pl_penalty`, averaged over the steps that computed them.
+    Reported metrics: `d_loss` and `g_loss` (the non-saturating losses, without the
+    penalties), `d_real` and `d_fake` (the mean logits of real and generated images), and
+    `r1_penalty` and `pl_penalty`, averaged over the steps that computed them (in
+    `evaluate`, `r1_penalty` is computed on every batch and `pl_penalty` is not).
 
     Example:
 
@@ -127,10 +126,14 @@ class StyleGAN(StyleSpace, GAN):
         mbstd_group_size: group size of the discriminator's minibatch standard deviation;
             under `tf.distribute`, N replicas train exactly like one device when every
             replica's batch is a multiple of it. Defaults to 4.
+        mapping_network: a `keras.Model` from `z` to `w`, or `None` for the default.
+        synthesis_network: a `keras.Model` from `[styles (n, num_ws, w_dim), noise]` to
+            images in [-1, 1] at `resolution`, or `None`.
+        discriminator: a `keras.Model` from images at `resolution` to one logit, or `None`.
+        prior: `tfd.Distribution` of the codes `z`; `None` for the standard normal.
         seed: base seed of the training noise.
         data_shape: shape of one example `(H, H, C)`, to build the networks at once.
-        **kwargs: `keras.Model` arguments (`name`), or networks to use instead of the
-            defaults (`mapping_network`, `synthesis_network`, `discriminator`).
+        **kwargs: `keras.Model` arguments (`name`).
     """
 
     optimizer_family = "StyleGAN"
@@ -153,18 +156,19 @@ class StyleGAN(StyleSpace, GAN):
         truncation_psi: float = 1.0,
         latent_space: str = "w",
         mbstd_group_size: int = 4,
+        mapping_network: keras.Model | None = None,
+        synthesis_network: keras.Model | None = None,
+        discriminator: keras.Model | None = None,
+        prior: Any = None,
         seed: int | None = None,
         data_shape: tuple[int, ...] | None = None,
         **kwargs: Any,
     ):
-        # assigned in one fixed order when the networks are built, so that the model's
-        # layers (and the paths of their weights in a `.keras` file) are in the same order
-        # whether the model is new or loaded
-        networks = {key: kwargs.pop(key, None) for key in _NETWORKS}
-        for key in _FIXED_GAN_ARGS:
-            if kwargs.pop(key, None) not in (None, "non_saturating", 1, "reuse", 0.0, False):
-                raise ValueError(f"StyleGAN does not take `{key}`.")
-        latent_dim = check_positive_int(latent_dim, "latent_dim")
+        if kwargs.get("num_classes") is not None:
+            raise ValueError("StyleGAN is unconditional: it takes no `num_classes`, got "
+                             f"num_classes={kwargs['num_classes']!r}.")
+        kwargs.pop("num_classes", None)
+        super().__init__(latent_dim, prior=prior, seed=seed, data_shape=data_shape, **kwargs)
         self.w_dim = check_positive_int(latent_dim if w_dim is None else w_dim, "w_dim")
         self.resolution = None if resolution is None else sgn.check_resolution(resolution)
         self.channels = check_positive_int(channels, "channels")
@@ -180,30 +184,28 @@ class StyleGAN(StyleSpace, GAN):
         self.pl_weight = check_non_negative(pl_weight, "pl_weight")
         self.pl_interval = check_positive_int(pl_interval, "pl_interval")
         self.pl_decay = _check_probability(pl_decay, "pl_decay")
+        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
+            raise ValueError(f"`ema_decay` must be in (0, 1) or None, got {ema_decay!r}.")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.truncation_psi = float(truncation_psi)
         self.latent_space = check_choice(latent_space, "latent_space", LATENT_SPACES)
         self.mbstd_group_size = check_positive_int(mbstd_group_size, "mbstd_group_size")
-        self._stylegan_ready = False
-        if isinstance(ema_decay, str) and ema_decay == "auto":  # GAN's "auto": StyleGAN's
-            ema_decay = 0.999
-        super().__init__(latent_dim, ema_decay=ema_decay, seed=seed, data_shape=data_shape,
-                         **kwargs)
-        for key in _NETWORKS:
+        # assigned in one fixed order when the networks are built, so that the model's
+        # layers (and the paths of their weights in a `.keras` file) are in the same order
+        # whether the model is new or loaded
+        for key in (*_NETWORKS, "ema_mapping_network", "ema_synthesis_network"):
             setattr(self, key, None)
         object.__setattr__(self, "_given_networks", {
             key: self.deserialize_network(n) if isinstance(n, dict) else n
-            for key, n in networks.items()})
+            for key, n in zip(_NETWORKS, (discriminator, mapping_network, synthesis_network),
+                              strict=True)})
         self.w_avg = keras.Variable(np.zeros(self.w_dim, np.float32), trainable=False,
                                     aggregation="only_first_replica", name="w_avg")
         self.path_length_mean = keras.Variable(0.0, trainable=False,
                                                aggregation="only_first_replica",
                                                name="path_length_mean")
-        self._stylegan_ready = True
+        self.create_trackers()
         self.finish_init()
-
-    def finish_init(self) -> None:
-        if self._stylegan_ready:  # not from GAN.__init__: the networks come after it
-            super().finish_init()
 
     def metric_names(self) -> tuple[str, ...]:
         return ("d_loss", "g_loss", "d_real", "d_fake", "r1_penalty", "pl_penalty")
@@ -215,10 +217,6 @@ class StyleGAN(StyleSpace, GAN):
         if self.r1_gamma is None and self.resolution is not None:
             return 0.0002 * self.resolution**2 / 32
         return self.r1_gamma
-
-    @r1_weight.setter
-    def r1_weight(self, value: float) -> None:  # GAN.__init__ sets its own (unused) one
-        pass
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
         if len(data_shape) != 3 or data_shape[0] != data_shape[1]:
@@ -245,10 +243,8 @@ class StyleGAN(StyleSpace, GAN):
         self.synthesis_network = network("synthesis_network", lambda: (
             sgn.build_synthesis_network(self.resolution, channels, self.w_dim, self.channels)))
         if self.ema_decay is not None:
-            self.ema_mapping_network = network(
-                "ema_mapping_network", lambda: _frozen_copy(self.mapping_network))
-            self.ema_synthesis_network = network(
-                "ema_synthesis_network", lambda: _frozen_copy(self.synthesis_network))
+            self.ema_mapping_network = self.moving_average_copy(self.mapping_network)
+            self.ema_synthesis_network = self.moving_average_copy(self.synthesis_network)
 
     def optimizer_variables(self) -> dict[str, list]:
         return {"g_optimizer": self.mapping_network.trainable_variables
@@ -273,8 +269,17 @@ class StyleGAN(StyleSpace, GAN):
 
     def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
         """Scores images in [0, 1] with the discriminator."""
-        x = self.pad(self.to_internal(tf.cast(inputs, tf.float32)))
-        return self.discriminate(x, None, training)
+        return self.discriminate(self.pad(self.to_internal(inputs)), None, training)
+
+    def discriminate(self, x: tf.Tensor, labels: Any, training: bool) -> tf.Tensor:
+        """The discriminator's logits `(batch,)` for images at `resolution` in [-1, 1]
+        (`labels` are ignored: StyleGAN is unconditional)."""
+        return tf.reshape(tf.cast(self.discriminator(x, training=training), tf.float32), [-1])
+
+    def unpack_batch(self, data: Any) -> tf.Tensor:
+        """The real images of a batch, in [-1, 1] and padded to `resolution`."""
+        x, _ = self.split_batch(data)
+        return self.pad(self.to_internal(x))
 
     # ------------------------------------------------------------------ training
     #: How a lazy penalty is skipped: `"cond"` (a `tf.cond`: nothing is computed on the
@@ -296,24 +301,38 @@ class StyleGAN(StyleSpace, GAN):
     def fake_images(self, ws, noise) -> tf.Tensor:
         return self.pad(self.crop(self.synthesize_internal(ws, noise, training=True)))
 
-    def discriminator_update(self, real, labels=None, step: int = 0) -> dict[str, tf.Tensor]:
+    def discriminator_loss(self, real, fake, training: bool,
+                           apply_r1: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
+        """The discriminator's objective and what it is made of: `d_loss` (the
+        non-saturating loss), `d_real`, `d_fake` and `r1_penalty` (computed where
+        `apply_r1`, a boolean tensor; `None`: always), and `objective`, `d_loss` plus the
+        penalty at its lazy weight `r1_interval * r1_weight / 2` in training
+        (`r1_weight / 2` in evaluation)."""
+        d_real, d_fake = discriminate_pair(self.discriminate, real, fake, None, training)
+        d_loss = kgl.minimax_discriminator_loss(d_real, d_fake)
+        gamma = self.r1_weight or 0.0
+        r1 = tf.constant(0.0)
+        if gamma:
+            def penalty():
+                return kgl.r1_penalty(lambda v: self.discriminate(v, None, training), real)
+            r1 = penalty() if apply_r1 is None else self.lazily(apply_r1, penalty, r1)
+        if apply_r1 is None:
+            apply_r1 = tf.constant(bool(gamma))
+        interval = self.r1_interval if training else 1
+        return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
+                "d_fake": tf.reduce_mean(d_fake), "r1_penalty": (r1, apply_r1),
+                "objective": d_loss + (0.5 * gamma * interval) * r1}
+
+    def discriminator_update(self, real) -> dict[str, tf.Tensor]:
         n = tf.shape(real)[0]
         ws = self.mixed_styles(n, Stream.DISCRIMINATOR_LATENT, 0)
         fake = self.fake_images(ws, self.synthesis_noise(n, Stream.SYNTHESIS_NOISE, 0))
-        gamma = self.r1_weight
-        apply_r1 = self.lazy_step(self.r1_interval) if gamma else tf.constant(False)
+        apply_r1 = self.lazy_step(self.r1_interval) if self.r1_weight else tf.constant(False)
         with tf.GradientTape() as tape:
-            d_real, d_fake = self.discriminate_pair(real, tf.cast(fake, real.dtype), None, True)
-            d_loss = self.d_loss_fn(d_real, d_fake)
-            r1 = tf.constant(0.0)
-            if gamma:
-                r1 = self.lazily(apply_r1, lambda: kgl.r1_penalty(
-                    lambda v: self.discriminate(v, None, True), real), r1)
-            total = d_loss + (0.5 * (gamma or 0.0) * self.r1_interval) * r1
-            scaled = self.scaled_loss(self.d_optimizer, total)
+            terms = self.discriminator_loss(real, fake, training=True, apply_r1=apply_r1)
+            scaled = self.scaled_loss(self.d_optimizer, terms.pop("objective"))
         self.apply(self.d_optimizer, scaled, tape, self.optimizer_variables()["d_optimizer"])
-        return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
-                "d_fake": tf.reduce_mean(d_fake), "r1_penalty": (r1, apply_r1)}
+        return terms
 
     def path_length_inputs(self, n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """The draws of path-length regularisation for `n` examples (drawn outside its
@@ -346,7 +365,8 @@ class StyleGAN(StyleSpace, GAN):
             pl_inputs = self.path_length_inputs(pl_n)
         with tf.GradientTape() as tape:
             ws = self.mixed_styles(batch_size, Stream.GENERATOR_LATENT, 1)
-            g_loss = self.g_loss_fn(self.discriminate(self.fake_images(ws, noise), None, True))
+            g_loss = kgl.non_saturating_generator_loss(
+                self.discriminate(self.fake_images(ws, noise), None, True))
             pl_penalty = length_sum = tf.constant(0.0)
             if self.pl_weight:
                 pl_penalty, length_sum = self.lazily(
@@ -365,51 +385,42 @@ class StyleGAN(StyleSpace, GAN):
         return {"g_loss": g_loss, "pl_penalty": (pl_penalty, apply_pl)}
 
     def update_ema(self) -> None:
-        if self.ema_decay is None:
-            return
-        for ema_net, net in ((self.ema_mapping_network, self.mapping_network),
-                             (self.ema_synthesis_network, self.synthesis_network)):
-            for ema, weight in zip(ema_net.weights, net.weights, strict=True):
-                ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * weight)
+        if self.ema_decay is not None:
+            self.update_moving_average(
+                ((self.ema_mapping_network, self.mapping_network),
+                 (self.ema_synthesis_network, self.synthesis_network)), self.ema_decay)
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        real, _ = self.unpack_batch(data)
-        real = self.pad(real)
+        real = self.unpack_batch(data)
         terms = self.discriminator_update(real)
         terms.update(self.generator_update(tf.shape(real)[0]))
         return self.update_metrics(terms)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
         self.count_eval_batch()
-        real, _ = self.unpack_batch(data)
-        real = self.pad(real)
+        real = self.unpack_batch(data)
         n = tf.shape(real)[0]
-        z = self.draw_latent(n, Stream.EVAL_LATENT)
+        z = self.prior_sample(n, Stream.EVAL_LATENT)
         noise = self.synthesis_noise(n, Stream.EVAL_SYNTHESIS_NOISE)
         fake = self.pad(self.crop(self.synthesize_internal(self.map_latent(z), noise)))
-        d_real, d_fake = self.discriminate_pair(real, fake, None, False)
-        return self.update_metrics({"d_loss": self.d_loss_fn(d_real, d_fake),
-                                    "g_loss": self.g_loss_fn(d_fake),
-                                    "d_real": tf.reduce_mean(d_real),
-                                    "d_fake": tf.reduce_mean(d_fake)})
-
-    def update_metrics(self, terms: dict[str, Any]) -> dict[str, tf.Tensor]:
-        for name, tracker in self.trackers.items():
-            if name in terms:
-                value = terms[name]
-                if isinstance(value, tuple):  # a lazy penalty: counted where computed
-                    value, applied = value
-                    tracker.update_state(value, sample_weight=tf.cast(applied, tf.float32))
-                else:
-                    tracker.update_state(value)
-        return self.result_dict()
+        terms = self.discriminator_loss(real, fake, training=False)
+        del terms["objective"]
+        terms["g_loss"] = kgl.non_saturating_generator_loss(self.discriminate(fake, None, False))
+        return self.update_metrics(terms)
 
     # ------------------------------------------------------------------ config
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> StyleGAN:
+        # files of 0.2, when StyleGAN was a GAN: the moving averages are copies of the
+        # networks (rebuilt, then loaded from the weights) and `clusters` was always off
+        config = {key: value for key, value in config.items() if key not in (
+            "clusters", "ema_mapping_network", "ema_synthesis_network")}
+        return super().from_config(config)
+
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        for key in _FIXED_GAN_ARGS:
-            config.pop(key, None)
-        config.update(
+        config.pop("num_classes", None)
+        config.update(ema_decay=self.ema_decay,
             w_dim=self.w_dim, resolution=self.resolution, channels=self.channels,
             mapping_layers=self.mapping_layers,
             mapping_lr_multiplier=self.mapping_lr_multiplier,
@@ -420,17 +431,9 @@ class StyleGAN(StyleSpace, GAN):
             mbstd_group_size=self.mbstd_group_size,
             mapping_network=self.serialize_network(self.mapping_network),
             synthesis_network=self.serialize_network(self.synthesis_network),
-            ema_mapping_network=self.serialize_network(self.ema_mapping_network),
-            ema_synthesis_network=self.serialize_network(self.ema_synthesis_network),
+            discriminator=self.serialize_network(self.discriminator),
         )
         return config
-
-
-def _frozen_copy(network: keras.Model) -> keras.Model:
-    copy = keras.models.clone_model(network)
-    copy.set_weights(network.get_weights())
-    copy.trainable = False
-    return copy
 
 
 def _check_probability(value: Any, name: str) -> float:

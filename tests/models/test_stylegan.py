@@ -3,6 +3,8 @@ truncation, style mixing, EMA sampling, W space for the latent tools, saving."""
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import numpy as np
 import pytest
@@ -174,6 +176,17 @@ def test_bad_arguments_are_refused():
         tiny(resolution=8, data_shape=(16, 16, 1))
     with pytest.raises(ValueError, match="num_classes"):
         tiny(num_classes=3)
+
+
+def test_is_its_own_family_beside_gan():
+    # StyleGAN shares the adversarial mixin with GAN, not GAN's constructor: it takes
+    # none of GAN's arguments, so none has to be refused
+    assert not issubclass(StyleGAN, kg.GAN)
+    assert issubclass(StyleGAN, kg.models.GenerativeModel)
+    for gan_only in ("generator", "loss", "discriminator_steps", "label_smoothing",
+                     "instance_noise", "clusters"):
+        assert gan_only not in inspect.signature(StyleGAN.__init__).parameters
+    assert {"g_optimizer", "d_optimizer"} == set(StyleGAN.optimizer_slots)
 
 
 def test_any_image_size_is_padded_to_a_power_of_two(trained):
