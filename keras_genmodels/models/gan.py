@@ -172,6 +172,12 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         self.finish_init()
 
     # ------------------------------------------------------------------ structure
+    def metric_names(self) -> tuple[str, ...]:
+        names = ("d_loss", "g_loss", "d_real", "d_fake")
+        if self.loss_name == "wasserstein":
+            names += ("wasserstein",)
+        return names + (("r1_penalty",) if self.r1_weight else ())
+
     def optimizer_variables(self) -> dict[str, list]:
         d_variables = list(self.discriminator.trainable_variables)
         if self.embedding is not None:
@@ -311,29 +317,51 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
                                 None if labels is None else tf.gather(labels, index)))
         return minibatches
 
-    def discriminator_loss(self, real, fake, labels, step: int) -> dict[str, tf.Tensor]:
-        """`d_loss` and what it is made of, for one discriminator update."""
-        real_in = self.add_instance_noise(real, Stream.INSTANCE_NOISE_REAL, step)
-        fake_in = self.add_instance_noise(fake, Stream.INSTANCE_NOISE_FAKE, step)
-        d_real, d_fake = discriminate_pair(self.discriminate, real_in, fake_in, labels,
-                                           training=True)
-        layer_losses = self.network_losses(self.discriminator, self.embedding)
+    def penalties(self, real, fake, labels, step: int, training: bool
+                  ) -> dict[str, tuple[float, tf.Tensor]]:
+        """The discriminator's penalties, name -> `(weight in d_loss, value)`: here R1,
+        `gamma / 2 * E|grad D(x)|^2` on the real batch (WGAN-GP adds its own)."""
+        if not self.r1_weight:
+            return {}
+        penalty = kgl.r1_penalty(lambda v: self.discriminate(v, labels, training), real)
+        return {"r1_penalty": (0.5 * self.r1_weight, penalty)}
+
+    def discriminator_loss(self, real, fake, labels, step: int = 0,
+                           training: bool = True) -> dict[str, tf.Tensor]:
+        """`d_loss`, whole, and what it is made of, for real and generated batches in the
+        internal range: the adversarial loss (label-smoothed for the cross-entropy
+        losses), the discriminator's layer losses and every penalty at its weight, with
+        `d_real`, `d_fake`, each penalty and, for the Wasserstein loss, the critic's
+        estimate `wasserstein`. `evaluate` reports the same loss (`training=False`:
+        without instance noise, and with the evaluation noise streams)."""
+        if training:
+            real = self.add_instance_noise(real, Stream.INSTANCE_NOISE_REAL, step)
+            fake = self.add_instance_noise(fake, Stream.INSTANCE_NOISE_FAKE, step)
+        d_real, d_fake = discriminate_pair(self.discriminate, real, fake, labels, training)
+        d_loss = self.network_losses(self.discriminator, self.embedding)
         if self.label_smoothing and self.loss_name in ("minimax", "non_saturating"):
-            d_loss = self.d_loss_fn(d_real, d_fake, label_smoothing=self.label_smoothing)
+            d_loss += self.d_loss_fn(d_real, d_fake, label_smoothing=self.label_smoothing)
         else:
-            d_loss = self.d_loss_fn(d_real, d_fake)
-        d_loss += layer_losses
-        if self.r1_weight:
-            penalty = kgl.r1_penalty(lambda v: self.discriminate(v, labels, True), real_in)
-            d_loss += 0.5 * self.r1_weight * penalty
-        return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
-                "d_fake": tf.reduce_mean(d_fake)}
+            d_loss += self.d_loss_fn(d_real, d_fake)
+        terms = {"d_real": tf.reduce_mean(d_real), "d_fake": tf.reduce_mean(d_fake)}
+        if self.loss_name == "wasserstein":
+            terms["wasserstein"] = terms["d_real"] - terms["d_fake"]
+        for name, (weight, value) in self.penalties(real, fake, labels, step, training).items():
+            terms[name] = value
+            d_loss += weight * value
+        return {"d_loss": d_loss, **terms}
+
+    def generator_loss(self, fake, labels, training: bool = True) -> tf.Tensor:
+        """`g_loss`, whole: the adversarial loss of generated examples `fake` (internal
+        range) and the generator's layer losses of the pass that made them."""
+        return (self.g_loss_fn(self.discriminate(fake, labels, training=training))
+                + self.network_losses(self.generator))
 
     def discriminator_update(self, real, labels, step: int) -> dict[str, tf.Tensor]:
         z = self.draw_latent(tf.shape(real)[0], Stream.DISCRIMINATOR_LATENT, step)
         fake = self.generator(self.generator_inputs(z, labels), training=True)
         with tf.GradientTape() as tape:
-            terms = self.discriminator_loss(real, tf.cast(fake, real.dtype), labels, step)
+            terms = self.discriminator_loss(real, fake, labels, step)
             scaled = self.scaled_loss(self.d_optimizer, terms["d_loss"])
         self.apply(self.d_optimizer, scaled, tape, self.optimizer_variables()["d_optimizer"])
         return terms
@@ -342,9 +370,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         z = self.draw_latent(tf.shape(real)[0], Stream.GENERATOR_LATENT)
         with tf.GradientTape() as tape:
             fake = self.generator(self.generator_inputs(z, labels), training=True)
-            layer_losses = self.network_losses(self.generator)
-            g_loss = self.g_loss_fn(self.discriminate(fake, labels, training=True))
-            g_loss += layer_losses
+            g_loss = self.generator_loss(fake, labels)
             scaled = self.scaled_loss(self.optimizer, g_loss)
         self.apply(self.optimizer, scaled, tape, self.generator.trainable_variables)
         self.update_ema()
@@ -378,18 +404,9 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
             labels = self.data_clusters.nearest(real)
         z = self.draw_latent(tf.shape(real)[0], Stream.EVAL_LATENT)
         fake = self.generator(self.generator_inputs(z, labels), training=False)
-        g_layer_losses = self.network_losses(self.generator)
-        d_real, d_fake = discriminate_pair(self.discriminate, real, fake, labels, False)
-        d_layer_losses = self.network_losses(self.discriminator, self.embedding)
-        terms = {"d_loss": self.d_loss_fn(d_real, d_fake) + d_layer_losses,
-                 "g_loss": self.g_loss_fn(d_fake) + g_layer_losses,
-                 "d_real": tf.reduce_mean(d_real), "d_fake": tf.reduce_mean(d_fake)}
-        self.add_test_terms(terms, real, tf.cast(fake, real.dtype), labels)
+        terms = self.discriminator_loss(real, fake, labels, training=False)
+        terms["g_loss"] = self.generator_loss(fake, labels, training=False)
         return self.update_metrics(terms)
-
-    def add_test_terms(self, terms: dict[str, tf.Tensor], real, fake, labels) -> None:
-        """Adds a family's own evaluation terms to `terms` (real and generated batches in
-        the internal range)."""
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:

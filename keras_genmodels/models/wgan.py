@@ -41,14 +41,6 @@ class _Wasserstein(GAN):
     def critic_steps(self) -> int:
         return self.discriminator_steps
 
-    def discriminator_loss(self, real, fake, labels, step):
-        terms = super().discriminator_loss(real, fake, labels, step)
-        terms["wasserstein"] = terms["d_real"] - terms["d_fake"]
-        return terms
-
-    def add_test_terms(self, terms, real, fake, labels):
-        terms["wasserstein"] = terms["d_real"] - terms["d_fake"]
-
     def get_config(self):
         config = super().get_config()
         config["critic_steps"] = self.critic_steps
@@ -94,9 +86,6 @@ class WGAN(_Wasserstein):
         super().build_networks(data_shape)
         if self._clip_auto:
             self.clip_value = default_clip_value("image" if len(data_shape) == 3 else "vector")
-
-    def metric_names(self):
-        return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein")
 
     def discriminator_update(self, real, labels, step):
         terms = super().discriminator_update(real, labels, step)
@@ -161,30 +150,21 @@ class WGANGP(_Wasserstein):
                 "image" if len(data_shape) == 3 else "vector")
 
     def metric_names(self):
-        return ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "gradient_penalty")
+        return super().metric_names() + ("gradient_penalty",)
 
-    def discriminator_loss(self, real, fake, labels, step):
-        terms = super().discriminator_loss(real, fake, labels, step)
-        self.add_gradient_penalty(terms, real, fake, labels, Stream.PENALTY_INTERPOLATION,
-                                  step, training=True)
-        return terms
-
-    def add_test_terms(self, terms, real, fake, labels):
-        super().add_test_terms(terms, real, fake, labels)
-        self.add_gradient_penalty(terms, real, fake, labels, Stream.EVAL_PENALTY_INTERPOLATION,
-                                  0, training=False)
-
-    def add_gradient_penalty(self, terms, real, fake, labels, stream: Stream, step: int,
-                             training: bool) -> None:
-        """Adds `gradient_penalty` to `terms` and `lambda` times it to `d_loss`."""
+    def penalties(self, real, fake, labels, step, training):
+        """R1 where `r1_weight` is given, and the gradient penalty
+        `lambda * E[(|grad f(x_hat)|_2 - 1)^2]` on interpolates of `real` and `fake` with
+        weights `epsilon ~ U[0, 1]` per example."""
+        stream = Stream.PENALTY_INTERPOLATION if training else Stream.EVAL_PENALTY_INTERPOLATION
         epsilon = self.replica_noise(
             lambda n, seed: tf.random.stateless_uniform([n], seed), tf.shape(real)[0],
             stream, step)
         penalty = kgl.gradient_penalty(
             lambda v: self.discriminate(v, labels, training=training), real, fake,
             epsilon=epsilon)
-        terms["gradient_penalty"] = penalty
-        terms["d_loss"] += self.gradient_penalty_weight * penalty
+        return {**super().penalties(real, fake, labels, step, training),
+                "gradient_penalty": (self.gradient_penalty_weight, penalty)}
 
     def get_config(self):
         config = super().get_config()

@@ -343,6 +343,24 @@ def test_r1_adds_half_gamma_times_the_squared_input_gradient(make_model, vector_
     assert added == pytest.approx(4.0 / 2 * _squared_weight_norm(plain), rel=1e-4)
 
 
+def test_evaluate_reports_r1_in_d_loss_as_training_does(make_model, vector_data):
+    # the validation d_loss is the training objective: with D(x) = w.x + b the R1 term is
+    # gamma / 2 |w|^2 on every batch, in `evaluate` as in `discriminator_loss`
+    x, _ = vector_data
+    plain, penalised = make_model("GAN"), make_model("GAN", r1_weight=4.0)
+    penalised.set_weights(plain.get_weights())
+    for model in (plain, penalised):
+        model.compile()
+    plain_logs = plain.evaluate(x, batch_size=64, verbose=0, return_dict=True)
+    logs = penalised.evaluate(x, batch_size=64, verbose=0, return_dict=True)
+    r1 = 4.0 / 2 * _squared_weight_norm(plain)
+    assert logs["r1_penalty"] == pytest.approx(_squared_weight_norm(plain), rel=1e-4)
+    assert logs["d_loss"] - plain_logs["d_loss"] == pytest.approx(r1, rel=1e-4)
+    assert "r1_penalty" not in plain_logs
+    assert (logs["d_real"], logs["g_loss"]) == pytest.approx(
+        (plain_logs["d_real"], plain_logs["g_loss"]), rel=1e-6)
+
+
 def test_instance_noise_adds_sigma_squared_weight_norm_to_least_squares(make_model):
     # with D(x) = w.x + b and x -> x + sigma * eps on both halves,
     # 0.5 E[(D(x + sigma eps) - t)^2] = 0.5 E[(D(x) - t)^2] + 0.5 sigma^2 |w|^2 per half
