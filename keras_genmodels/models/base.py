@@ -73,8 +73,6 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         self.num_classes = None if num_classes is None else check_positive_int(
             num_classes, "num_classes", minimum=2
         )
-        if isinstance(prior, dict):
-            prior = kgd.deserialize_distribution(prior)
         self._custom_prior = prior is not None
         self.prior = kgd.check_prior(prior, self.latent_dim)
         if seed is None:
@@ -422,13 +420,36 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
         )
         return config
 
+    #: The constructor's arguments that are networks (or layers), saved in the config
+    #: with `serialize_network`; `from_config` deserialises them.
+    network_arguments: tuple[str, ...] = ()
+    #: Keys that configs saved by earlier versions hold and the constructor no longer
+    #: takes (state the model now rebuilds from its other arguments); `from_config`
+    #: drops them, so those files still load.
+    legacy_config_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> GenerativeModel:
+        """The model of a `get_config()` dict: its networks and its prior deserialised.
+
+        Example:
+
+        ```python
+        clone = kg.GAN.from_config(gan.get_config())   # same networks, fresh weights
+        ```
+        """
+        config = {key: value for key, value in config.items()
+                  if key not in cls.legacy_config_keys}
+        for key in cls.network_arguments:
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        if isinstance(config.get("prior"), dict):
+            config["prior"] = kgd.deserialize_distribution(config["prior"])
+        return super().from_config(config)
+
     @staticmethod
     def serialize_network(network: keras.Model | None) -> dict[str, Any] | None:
         return None if network is None else keras.saving.serialize_keras_object(network)
-
-    @staticmethod
-    def deserialize_network(config: dict[str, Any] | None) -> keras.Model | None:
-        return None if config is None else keras.saving.deserialize_keras_object(config)
 
 
 def _in_multi_worker_mode(strategy: Any) -> bool:

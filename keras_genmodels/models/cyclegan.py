@@ -116,6 +116,7 @@ class CycleGAN(Adversarial, TanhRange, GenerativeModel):
     """
 
     optimizer_family = "GAN"
+    network_arguments = _NETWORKS
 
     def __init__(
         self,
@@ -150,8 +151,7 @@ class CycleGAN(Adversarial, TanhRange, GenerativeModel):
         self.decay_steps = None if decay_steps is None else int(decay_steps)
         networks = (generator_ab, generator_ba, discriminator_a, discriminator_b)
         for name, network in zip(_NETWORKS, networks, strict=True):
-            setattr(self, name, self.deserialize_network(network)
-                    if isinstance(network, dict) else network)
+            setattr(self, name, network)
         self.pool_a = self.pool_b = None
         self.create_trackers()
         self.finish_init()

@@ -112,6 +112,9 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
     """
 
     optimizer_family = "GAN"
+    network_arguments = ("generator", "discriminator")
+    # 0.2 saved the moving average and the class embedding, which `build_networks` makes
+    legacy_config_keys = ("ema_generator", "embedding")
 
     def __init__(
         self,
@@ -131,8 +134,6 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         prior: Any = None,
         seed: int | None = None,
         data_shape: tuple[int, ...] | None = None,
-        ema_generator: keras.Model | None = None,
-        embedding: keras.layers.Layer | None = None,
         clusters: int | str | None = "auto",
         **kwargs: Any,
     ):
@@ -158,14 +159,10 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         self.projection_discriminator = bool(projection_discriminator)
         if self.projection_discriminator and not self.conditional:
             raise ValueError("`projection_discriminator=True` needs `num_classes`.")
-        self.generator = self.deserialize_network(generator) if isinstance(generator, dict) \
-            else generator
-        self.discriminator = self.deserialize_network(discriminator) \
-            if isinstance(discriminator, dict) else discriminator
-        self.ema_generator = self.deserialize_network(ema_generator) \
-            if isinstance(ema_generator, dict) else ema_generator
-        self.embedding = keras.saving.deserialize_keras_object(embedding) \
-            if isinstance(embedding, dict) else embedding
+        self.generator = generator
+        self.discriminator = discriminator
+        self.ema_generator: keras.Model | None = None  # made with the networks
+        self.embedding: keras.layers.Layer | None = None
         self.init_clusters(clusters,
                            user_networks=generator is not None or discriminator is not None)
         self.create_trackers()
@@ -414,9 +411,6 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         config.update(
             generator=self.serialize_network(self.generator),
             discriminator=self.serialize_network(self.discriminator),
-            ema_generator=self.serialize_network(self.ema_generator),
-            embedding=None if self.embedding is None
-            else keras.saving.serialize_keras_object(self.embedding),
             loss=self.loss_name,
             discriminator_steps=self.discriminator_steps,
             real_batches=self.real_batches,

@@ -137,6 +137,10 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
     """
 
     optimizer_family = "StyleGAN"
+    network_arguments = _NETWORKS
+    # files of 0.2, when StyleGAN was a GAN: the moving averages are copies of the
+    # networks (rebuilt, then loaded from the weights) and `clusters` was always off
+    legacy_config_keys = ("clusters", "ema_mapping_network", "ema_synthesis_network")
 
     def __init__(
         self,
@@ -196,8 +200,7 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
         for key in (*_NETWORKS, "ema_mapping_network", "ema_synthesis_network"):
             setattr(self, key, None)
         object.__setattr__(self, "_given_networks", {
-            key: self.deserialize_network(n) if isinstance(n, dict) else n
-            for key, n in zip(_NETWORKS, (discriminator, mapping_network, synthesis_network),
+            key: n for key, n in zip(_NETWORKS, (discriminator, mapping_network, synthesis_network),
                               strict=True)})
         self.w_avg = keras.Variable(np.zeros(self.w_dim, np.float32), trainable=False,
                                     aggregation="only_first_replica", name="w_avg")
@@ -409,14 +412,6 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
         return self.update_metrics(terms)
 
     # ------------------------------------------------------------------ config
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> StyleGAN:
-        # files of 0.2, when StyleGAN was a GAN: the moving averages are copies of the
-        # networks (rebuilt, then loaded from the weights) and `clusters` was always off
-        config = {key: value for key, value in config.items() if key not in (
-            "clusters", "ema_mapping_network", "ema_synthesis_network")}
-        return super().from_config(config)
-
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("num_classes", None)

@@ -78,6 +78,8 @@ class VAE(GenerativeModel):
         **kwargs: passed to `keras.Model`.
     """
 
+    network_arguments = ("encoder", "decoder")
+
     def __init__(
         self,
         latent_dim: int,
@@ -108,8 +110,8 @@ class VAE(GenerativeModel):
                 f"`free_bits={free_bits}` needs a prior that factorises over the latent "
                 f"dimensions (`tfd.Independent` of one-dimensional distributions), got "
                 f"{type(self.prior).__name__}; use `free_bits=0` with this prior.")
-        self.encoder = self.deserialize_network(encoder) if isinstance(encoder, dict) else encoder
-        self.decoder = self.deserialize_network(decoder) if isinstance(decoder, dict) else decoder
+        self.encoder = encoder
+        self.decoder = decoder
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")

@@ -114,6 +114,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
 
     optimizer_slots = ("decoder_optimizer", "encoder_optimizer", "d_optimizer")
     optimizer_family = "VAEGAN"
+    network_arguments = ("encoder", "decoder", "discriminator")
 
     def __init__(
         self,
@@ -135,15 +136,12 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         self.reconstruction_weight = check_non_negative(
             reconstruction_weight, "reconstruction_weight")
         self.kl_weight = check_non_negative(kl_weight, "kl_weight")
-        self.encoder = self._network(encoder)
-        self.decoder = self._network(decoder)
-        self.discriminator = self._network(discriminator)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.discriminator = discriminator
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (
             "d_loss", "g_loss", "encoder_loss", "kl", "feature_reconstruction")}
         self.finish_init()
-
-    def _network(self, network: Any) -> keras.Model | None:
-        return self.deserialize_network(network) if isinstance(network, dict) else network
 
     # ------------------------------------------------------------------ structure
     @property
