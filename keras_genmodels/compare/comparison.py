@@ -180,7 +180,7 @@ def compare(
                             progress, verbose)
             values, unavailable = measure_run(run, suite, x_test, y_test, num_samples)
             for mixture in mixtures:
-                result = measure_mixture(name, make_factory(spec, vectors=True), seed,
+                result = measure_mixture(name, make_factory(spec), seed,
                                          mixture, mixture_budget)
                 values[f"{mixture}_modes"] = result.get("modes")
                 if "error" in result:

@@ -124,13 +124,12 @@ def family_side(model: Any) -> str:
     return "vae" if isinstance(model, VAE) else "gan"
 
 
-def make_factory(spec: Any, name: str = "models", vectors: bool = False) -> Callable[[int], Any]:
+def make_factory(spec: Any, name: str = "models") -> Callable[[int], Any]:
     """A function `seed -> new model` from a family name (`"vae"`, `"wgangp"`, ...) or a callable.
 
-    A family name builds the family with its defaults; with `vectors=True` (the 2-D
-    mixtures) a VAE gets a Gaussian likelihood with a learned scale instead of the image
-    default, Bernoulli. A callable may take a `seed` argument (it is then given the run's
-    seed) or none.
+    A family name builds the family with its defaults, which follow the data (a VAE's
+    likelihood is Bernoulli for images and a learned-scale Gaussian for the 2-D mixtures).
+    A callable may take a `seed` argument (it is then given the run's seed) or none.
     """
     if isinstance(spec, str):
         key = spec.lower()
@@ -138,14 +137,11 @@ def make_factory(spec: Any, name: str = "models", vectors: bool = False) -> Call
             raise ValueError(f"`{name}` has unknown family {spec!r}; expected one of "
                              f"{sorted(FAMILIES)} or a callable returning a new model.")
         class_name, latent_dim = FAMILIES[key]
-        options = {}
-        if vectors and key in ("vae", "cvae"):
-            options = {"likelihood": "gaussian", "likelihood_scale": "learned"}
 
         def build(seed: int) -> Any:
             import keras_genmodels as kg
 
-            return getattr(kg, class_name)(latent_dim=latent_dim, seed=seed, **options)
+            return getattr(kg, class_name)(latent_dim=latent_dim, seed=seed)
 
         return build
     if not callable(spec):

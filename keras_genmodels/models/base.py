@@ -28,12 +28,13 @@ from keras_genmodels import distributions as kgd
 from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.models import defaults
+from keras_genmodels.models.data_defaults import DataDefaults, data_kind_of
 from keras_genmodels.models.inputs import InputChecks
 from keras_genmodels.models.random_streams import RandomStreams
 from keras_genmodels.validation import as_numpy, check_labels, check_positive_int
 
 
-class GenerativeModel(InputChecks, RandomStreams, keras.Model):
+class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
     """Base class of the package's generative models (a `keras.Model`).
 
     Subclasses implement `build_networks(data_shape)`, `generate(z, labels)` (latent
@@ -113,15 +114,14 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
     @property
     def data_kind(self) -> str | None:
         """`"image"` (rank-3 examples), `"vector"` (rank 1), or `None` before building."""
-        if self.data_shape is None:
-            return None
-        return "image" if len(self.data_shape) == 3 else "vector"
+        return None if self.data_shape is None else data_kind_of(self.data_shape)
 
     # ------------------------------------------------------------------------ building
     def build(self, input_shape: Any = None) -> None:
         if self.data_shape is None:
             shape = input_shape[0] if self.conditional and _is_nested(input_shape) else input_shape
             self.data_shape = tuple(int(d) for d in shape[1:])
+            self.resolve_auto_arguments(self.data_shape)
             self.build_networks(self.data_shape)
         self.built = True
         if self.compiled and self._defaults_kind not in (None, self.data_kind):
@@ -392,7 +392,7 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
     @property
     def images(self) -> bool:
         """Whether the model's data are images (rank 3 per example)."""
-        return self.data_shape is not None and len(self.data_shape) == 3
+        return self.data_kind == "image"
 
     def _check_sample_labels(self, labels: Any, n: int) -> np.ndarray | None:
         if not self.conditional:
@@ -417,6 +417,7 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
             seed=self.seed,
             data_shape=self.data_shape,
             prior=kgd.serialize_distribution(self.prior) if self._custom_prior else None,
+            **self.auto_arguments_config(),
         )
         return config
 
@@ -445,7 +446,15 @@ class GenerativeModel(InputChecks, RandomStreams, keras.Model):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         if isinstance(config.get("prior"), dict):
             config["prior"] = kgd.deserialize_distribution(config["prior"])
-        return super().from_config(config)
+        # built after the "auto" arguments learn what they resolved to when saved
+        data_shape = config.pop("data_shape", None)
+        resolved = config.pop("data_defaults", None) or {}
+        model = super().from_config(config)
+        model.restore_auto_arguments(resolved)
+        if data_shape is not None:
+            model._initial_data_shape = tuple(data_shape)
+            model.finish_init()
+        return model
 
     @staticmethod
     def serialize_network(network: keras.Model | None) -> dict[str, Any] | None:

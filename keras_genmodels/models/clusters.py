@@ -34,7 +34,6 @@ import keras
 import tensorflow as tf
 
 from keras_genmodels.models.cross_replica import cross_replica_rows, cross_replica_sum
-from keras_genmodels.models.defaults import default_clusters
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.validation import check_positive_int
 
@@ -129,22 +128,29 @@ class SelfConditioned:
     """Mixin of `GAN` and `VAEGAN`: the `clusters` argument and the model's `DataClusters`.
 
     The model calls `init_clusters` in `__init__` (after the base class, which sets
-    `num_classes` and the prior), `build_clusters` first in `build_networks`, and puts
-    `clusters_config()` into its config under `"clusters"`.
+    `num_classes` and the prior) and `build_clusters` first in `build_networks`; `"auto"`
+    is resolved by `DataDefaults` before the networks are built.
     """
 
     def init_clusters(self, clusters: Any, user_networks: bool) -> None:
-        """Checks `clusters`; `"auto"` is resolved by `build_clusters` from the data."""
+        """Declares `clusters` (`"auto"` is resolved from the data, see `default_of`)."""
         self.data_clusters: DataClusters | None = None  # made with the networks
-        self._clusters_auto = isinstance(clusters, str) and clusters == "auto"
-        self.clusters: int | None = None
-        if self._clusters_auto:
-            # auto self-conditions the default networks of an unconditional model with the
-            # standard-normal prior, once the data are known to be vectors
-            self._clusters_auto = not (self.conditional or self._custom_prior or user_networks)
-            return
+        object.__setattr__(self, "_user_networks", bool(user_networks))
+        self.auto_argument("clusters", clusters, self.check_clusters)
+
+    def default_of(self, name: str, data_kind: str) -> Any:
+        # "auto" self-conditions only the default networks of an unconditional model with
+        # the standard-normal prior
+        if name == "clusters" and (self.conditional or self._custom_prior
+                                   or self._user_networks):
+            return None
+        return super().default_of(name, data_kind)
+
+    def check_clusters(self, clusters: Any) -> int | None:
+        """`clusters` checked: `None`, or an int >= 2 for an unconditional model with the
+        standard-normal prior."""
         if clusters is None:
-            return
+            return None
         if isinstance(clusters, bool) or not isinstance(clusters, int):
             raise TypeError(
                 f"`clusters` must be an int >= 2, None or \"auto\", got {clusters!r}.")
@@ -158,13 +164,10 @@ class SelfConditioned:
                 "`clusters` needs the standard-normal prior (a sample's cluster is drawn "
                 f"from its first latent coordinate), got clusters={clusters} with a custom "
                 "`prior`.")
-        self.clusters = clusters
+        return clusters
 
     def build_clusters(self, data_shape: tuple[int, ...]) -> None:
-        """Resolves `"auto"` for examples of `data_shape` and makes the clusters."""
-        if self._clusters_auto:
-            self._clusters_auto = False
-            self.clusters = default_clusters("image" if len(data_shape) == 3 else "vector")
+        """Makes the clusters for examples of `data_shape` (vectors only)."""
         if self.clusters is None:
             return
         if len(data_shape) != 1:
@@ -173,10 +176,6 @@ class SelfConditioned:
                 f"examples of shape {tuple(data_shape)}; pass clusters=None.")
         self.data_clusters = DataClusters(self.clusters, name="data_clusters")
         self.data_clusters.build((None, *data_shape))
-
-    def clusters_config(self) -> int | str | None:
-        """`"auto"` before the data are seen; then the value (a restored model keeps it)."""
-        return "auto" if self._clusters_auto else self.clusters
 
     def update_clusters(self, x: tf.Tensor) -> tf.Tensor:
         """One training step of the clusters on real data `x`; returns their clusters."""

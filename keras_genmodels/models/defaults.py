@@ -5,13 +5,16 @@ features) get settings measured on `ring8` and `grid25` (see the README's "Defau
 A model picks the table row from the shape of its data, like its networks: `compile()`
 before the data is seen is resolved again when the networks are built.
 
-Three model defaults follow the data the same way, resolved when the networks are built
-from the data's shape (an explicit argument is never replaced; `get_config` keeps
-`"auto"`, which a restored model resolves again from its `data_shape`):
-`ema_decay="auto"` of the GANs (`EMA_DECAY_DEFAULTS`: no moving average for images, 0.99
-for vectors), `clip_value="auto"` of `WGAN` (`CLIP_VALUE_DEFAULTS`: the paper's 0.01 for
-images, 0.05 for vectors) and `gradient_penalty_weight="auto"` of `WGANGP`
-(`PENALTY_WEIGHT_DEFAULTS`: the paper's 10 for images, 1 for vectors).
+Five model arguments follow the data the same way (`DATA_DEFAULTS`), resolved by
+`models.data_defaults.DataDefaults` when the networks are built from the data's shape (an
+explicit argument is never replaced; `get_config` keeps `"auto"` and the value it took,
+which a restored model keeps): `ema_decay="auto"` of the GANs (`EMA_DECAY_DEFAULTS`: no
+moving average for images, 0.99 for vectors), `clip_value="auto"` of `WGAN`
+(`CLIP_VALUE_DEFAULTS`: the paper's 0.01 for images, 0.05 for vectors),
+`gradient_penalty_weight="auto"` of `WGANGP` (`PENALTY_WEIGHT_DEFAULTS`: the paper's 10
+for images, 1 for vectors), `clusters="auto"` of the GANs and `VAEGAN`
+(`CLUSTERS_DEFAULTS`) and `likelihood="auto"` of the VAEs (`LIKELIHOOD_DEFAULTS`:
+Bernoulli for images, a learned-scale Gaussian for vectors).
 
 Example:
 
@@ -72,21 +75,11 @@ OPTIMIZER_DEFAULTS: dict[str, dict[str, dict[str, tuple[str, dict[str, Any]]]]] 
 EMA_DECAY_DEFAULTS: dict[str, float | None] = {"image": None, "vector": 0.99}
 
 
-def default_ema_decay(data_kind: str) -> float | None:
-    """The generator's moving-average decay `ema_decay="auto"` means for `data_kind`."""
-    return EMA_DECAY_DEFAULTS[data_kind]
-
-
 #: data kind -> the critic's weight clip that `WGAN(clip_value="auto")` (the default)
 #: takes: the paper's 0.01 for images; 0.05 for vectors, where 0.01 leaves a small MLP
 #: critic too weak to separate sharp modes, and 0.1 covered 7, 7 and 4 of the 8 ring8 modes
 #: on seeds 0-2 against 8, 8, 8 with 0.05 (README, "Defaults").
 CLIP_VALUE_DEFAULTS: dict[str, float] = {"image": 0.01, "vector": 0.05}
-
-
-def default_clip_value(data_kind: str) -> float:
-    """The critic's weight clip `WGAN(clip_value="auto")` means for `data_kind`."""
-    return CLIP_VALUE_DEFAULTS[data_kind]
 
 
 #: data kind -> the gradient penalty's weight `lambda` that
@@ -97,12 +90,6 @@ def default_clip_value(data_kind: str) -> float:
 PENALTY_WEIGHT_DEFAULTS: dict[str, float] = {"image": 10.0, "vector": 1.0}
 
 
-def default_penalty_weight(data_kind: str) -> float:
-    """The gradient penalty weight `WGANGP(gradient_penalty_weight="auto")` means for
-    `data_kind`."""
-    return PENALTY_WEIGHT_DEFAULTS[data_kind]
-
-
 #: data kind -> the number of data clusters a GAN conditions on with `clusters="auto"`
 #: (the default of `GAN`, `WGAN`, `WGANGP` with their default networks and prior):
 #: self-conditioning (Liu et al., 2020) for vectors, where it took `grid25` from 12-20 of
@@ -111,9 +98,39 @@ def default_penalty_weight(data_kind: str) -> float:
 CLUSTERS_DEFAULTS: dict[str, int | None] = {"image": None, "vector": 50}
 
 
-def default_clusters(data_kind: str) -> int | None:
-    """The number of clusters `clusters="auto"` means for `data_kind`."""
-    return CLUSTERS_DEFAULTS[data_kind]
+#: data kind -> the likelihood `VAE(likelihood="auto")` (the default of `VAE` and
+#: `ConditionalVAE`) takes, as `distributions.get_likelihood` specs: Bernoulli for images
+#: in [0, 1] (the papers' choice for MNIST-like data); for vectors, which may take any
+#: value, a Gaussian whose per-dimension scale is learned by the decoder (a Bernoulli is
+#: no density of unbounded data, and a fixed scale sets the reconstruction/KL trade-off by
+#: hand).
+LIKELIHOOD_DEFAULTS: dict[str, dict[str, Any]] = {
+    "image": {"name": "bernoulli"},
+    "vector": {"name": "gaussian", "scale": "learned"},
+}
+
+#: argument -> data kind -> what its `"auto"` means. The one table `DataDefaults`
+#: resolves every data-dependent default from (a family may narrow a row, e.g. `clusters`
+#: only for its default networks).
+DATA_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ema_decay": EMA_DECAY_DEFAULTS,
+    "clip_value": CLIP_VALUE_DEFAULTS,
+    "gradient_penalty_weight": PENALTY_WEIGHT_DEFAULTS,
+    "clusters": CLUSTERS_DEFAULTS,
+    "likelihood": LIKELIHOOD_DEFAULTS,
+}
+
+
+def data_default(argument: str, data_kind: str) -> Any:
+    """What `argument="auto"` means for `data_kind` (`"image"` or `"vector"`) data.
+
+    Example:
+
+    ```python
+    data_default("gradient_penalty_weight", "vector")   # 1.0
+    ```
+    """
+    return DATA_DEFAULTS[argument][data_kind]
 
 
 def default_optimizers(

@@ -30,7 +30,6 @@ from keras_genmodels import losses as kgl
 from keras_genmodels.models.adversarial import Adversarial, discriminate_pair
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.clusters import SelfConditioned
-from keras_genmodels.models.defaults import default_ema_decay
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import (
@@ -149,13 +148,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         self.instance_noise = check_non_negative(instance_noise, "instance_noise")
         self.r1_weight = check_non_negative(r1_weight, "r1_weight")
         self.spectral_normalization = bool(spectral_normalization)
-        # "auto" is resolved from the kind of data in `build_networks`
-        self._ema_auto = isinstance(ema_decay, str) and ema_decay == "auto"
-        if not self._ema_auto and ema_decay is not None and (
-                isinstance(ema_decay, str) or not 0.0 < float(ema_decay) < 1.0):
-            raise ValueError(
-                f"`ema_decay` must be in (0, 1), None or \"auto\", got {ema_decay!r}.")
-        self.ema_decay = None if self._ema_auto or ema_decay is None else float(ema_decay)
+        self.auto_argument("ema_decay", ema_decay, check_ema_decay)
         self.projection_discriminator = bool(projection_discriminator)
         if self.projection_discriminator and not self.conditional:
             raise ValueError("`projection_discriminator=True` needs `num_classes`.")
@@ -210,8 +203,6 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
             self.embedding = keras.layers.Embedding(self.num_classes, feature_dim,
                                                     name="class_embedding")
             self.embedding.build((None,))
-        if self._ema_auto:
-            self.ema_decay = default_ema_decay("image" if len(data_shape) == 3 else "vector")
         if self.ema_decay is not None and self.ema_generator is None:
             self.ema_generator = self.moving_average_copy(self.generator)
 
@@ -377,7 +368,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         if self.ema_generator is None:
             return
         decay = self.ema_decay
-        if self._ema_auto:
+        if self.given_auto("ema_decay"):
             # the data's default warms up like tf.train.ExponentialMovingAverage with
             # num_updates, so that a short run is not pulled back to the initial weights
             step = tf.cast(self.optimizer.iterations, tf.float32)
@@ -418,11 +409,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
             instance_noise=self.instance_noise,
             r1_weight=self.r1_weight,
             spectral_normalization=self.spectral_normalization,
-            # "auto" stays "auto": a restored model resolves it again (and warms up)
-            ema_decay="auto" if self._ema_auto else self.ema_decay,
             projection_discriminator=self.projection_discriminator,
-            # "auto" is resolved once the data are seen; a restored model keeps the value
-            clusters=self.clusters_config(),
         )
         return config
 
@@ -455,3 +442,11 @@ class ConditionalGAN(GAN):
             raise ValueError("`num_classes` is required for ConditionalGAN (an integer >= 2).")
         super().__init__(latent_dim, num_classes=num_classes, **kwargs)
 
+
+def check_ema_decay(value: Any) -> float | None:
+    """`ema_decay` as a float in (0, 1), or `None` (no moving average)."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not 0.0 < float(value) < 1.0:
+        raise ValueError(f"`ema_decay` must be in (0, 1), None or \"auto\", got {value!r}.")
+    return float(value)

@@ -65,9 +65,13 @@ class VAE(GenerativeModel):
         encoder: a `keras.Model` from data to `2 * latent_dim` outputs, or `None`.
         decoder: a `keras.Model` from codes to `data_shape[:-1] + (channels * k,)`
             likelihood parameters (`k = likelihood.params_per_dim`), or `None`.
-        likelihood: `"bernoulli"`, `"continuous_bernoulli"`, `"gaussian"`,
-            `"discretized_logistic"`, a config dict or a `Likelihood`.
-        likelihood_scale: the Gaussian likelihood's fixed scale, or `"learned"`.
+        likelihood: `"auto"` (the default), `"bernoulli"`, `"continuous_bernoulli"`,
+            `"gaussian"`, `"discretized_logistic"`, a config dict or a `Likelihood`.
+            `"auto"` takes the data's row of `models.defaults.LIKELIHOOD_DEFAULTS` when the
+            networks are built: Bernoulli for images (in [0, 1]), a Gaussian with a learned
+            scale for vectors (which may take any value).
+        likelihood_scale: the Gaussian likelihood's fixed scale, or `"learned"`; with
+            `likelihood="auto"`, the scale of the vectors' Gaussian.
         beta: weight of the KL term (beta-VAE), >= 0.
         kl_warmup_steps: optimizer steps over which the KL weight rises linearly from 0
             to `beta`; 0 disables the warm-up.
@@ -85,7 +89,7 @@ class VAE(GenerativeModel):
         latent_dim: int,
         encoder: keras.Model | None = None,
         decoder: keras.Model | None = None,
-        likelihood: str | dict | kgd.Likelihood = "bernoulli",
+        likelihood: str | dict | kgd.Likelihood = "auto",
         likelihood_scale: float | str | None = None,
         beta: float = 1.0,
         kl_warmup_steps: int = 0,
@@ -100,8 +104,10 @@ class VAE(GenerativeModel):
             latent_dim, num_classes=num_classes, prior=prior, seed=seed, data_shape=data_shape,
             **kwargs,
         )
+        self.likelihood_scale = likelihood_scale
         options = {} if likelihood_scale is None else {"scale": likelihood_scale}
-        self.likelihood = kgd.get_likelihood(likelihood, **options)
+        self.auto_argument("likelihood", likelihood,
+                           lambda value: kgd.get_likelihood(value, **options))
         self.beta = check_non_negative(beta, "beta")
         self.kl_warmup_steps = int(check_non_negative(kl_warmup_steps, "kl_warmup_steps"))
         self.free_bits = check_non_negative(free_bits, "free_bits")
@@ -124,7 +130,19 @@ class VAE(GenerativeModel):
 
     @property
     def requires_unit_interval(self) -> bool:
-        return self.likelihood.requires_unit_interval
+        # "auto" before the data are seen: images are checked anyway, vectors get a Gaussian
+        return self.likelihood is not None and self.likelihood.requires_unit_interval
+
+    def default_of(self, name: str, data_kind: str) -> Any:
+        value = super().default_of(name, data_kind)
+        if name == "likelihood" and self.likelihood_scale is not None:
+            if value["name"] != "gaussian":
+                raise ValueError(
+                    f"`likelihood_scale={self.likelihood_scale!r}` is the scale of a Gaussian "
+                    f"likelihood, and likelihood=\"auto\" is {value['name']} for "
+                    f"{data_kind}s: pass likelihood=\"gaussian\".")
+            value = {**value, "scale": self.likelihood_scale}
+        return value
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
         if self.encoder is None or self.decoder is None:
@@ -261,7 +279,8 @@ class VAE(GenerativeModel):
         config.update(
             encoder=self.serialize_network(self.encoder),
             decoder=self.serialize_network(self.decoder),
-            likelihood=self.likelihood.get_config(),
+            likelihood="auto" if self.given_auto("likelihood") else self.likelihood.get_config(),
+            likelihood_scale=self.likelihood_scale,
             beta=self.beta,
             kl_warmup_steps=self.kl_warmup_steps,
             free_bits=self.free_bits,

@@ -366,6 +366,5 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
             discriminator=self.serialize_network(self.discriminator),
             reconstruction_weight=self.reconstruction_weight,
             kl_weight=self.kl_weight,
-            clusters=self.clusters_config(),
         )
         return config

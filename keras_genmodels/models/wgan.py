@@ -20,7 +20,6 @@ import keras
 import tensorflow as tf
 
 from keras_genmodels import losses as kgl
-from keras_genmodels.models.defaults import default_clip_value, default_penalty_weight
 from keras_genmodels.models.gan import GAN
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.validation import check_non_negative, check_positive_int
@@ -74,18 +73,8 @@ class WGAN(_Wasserstein):
 
     def __init__(self, latent_dim: int, critic_steps: int = 5,
                  clip_value: float | str = "auto", **kwargs: Any):
-        # "auto" is resolved from the kind of data in `build_networks`
-        self._clip_auto = isinstance(clip_value, str) and clip_value == "auto"
-        self.clip_value = None if self._clip_auto else check_non_negative(
-            clip_value, "clip_value")
-        if self.clip_value == 0.0:
-            raise ValueError("`clip_value` must be > 0, got 0.")
+        self.auto_argument("clip_value", clip_value, _check_clip_value)
         super().__init__(latent_dim, critic_steps=critic_steps, **kwargs)
-
-    def build_networks(self, data_shape: tuple[int, ...]) -> None:
-        super().build_networks(data_shape)
-        if self._clip_auto:
-            self.clip_value = default_clip_value("image" if len(data_shape) == 3 else "vector")
 
     def discriminator_update(self, real, labels, step):
         terms = super().discriminator_update(real, labels, step)
@@ -93,10 +82,6 @@ class WGAN(_Wasserstein):
             weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
         return terms
 
-    def get_config(self):
-        config = super().get_config()
-        config["clip_value"] = "auto" if self._clip_auto else self.clip_value
-        return config
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
@@ -136,18 +121,9 @@ class WGANGP(_Wasserstein):
 
     def __init__(self, latent_dim: int, critic_steps: int = 5,
                  gradient_penalty_weight: float | str = "auto", **kwargs: Any):
-        # "auto" is resolved from the kind of data in `build_networks`
-        self._penalty_auto = isinstance(gradient_penalty_weight, str) \
-            and gradient_penalty_weight == "auto"
-        self.gradient_penalty_weight = None if self._penalty_auto else check_non_negative(
-            gradient_penalty_weight, "gradient_penalty_weight")
+        self.auto_argument("gradient_penalty_weight", gradient_penalty_weight,
+                           lambda v: check_non_negative(v, "gradient_penalty_weight"))
         super().__init__(latent_dim, critic_steps=critic_steps, **kwargs)
-
-    def build_networks(self, data_shape: tuple[int, ...]) -> None:
-        super().build_networks(data_shape)
-        if self._penalty_auto:
-            self.gradient_penalty_weight = default_penalty_weight(
-                "image" if len(data_shape) == 3 else "vector")
 
     def metric_names(self):
         return super().metric_names() + ("gradient_penalty",)
@@ -166,8 +142,9 @@ class WGANGP(_Wasserstein):
         return {**super().penalties(real, fake, labels, step, training),
                 "gradient_penalty": (self.gradient_penalty_weight, penalty)}
 
-    def get_config(self):
-        config = super().get_config()
-        config["gradient_penalty_weight"] = "auto" if self._penalty_auto \
-            else self.gradient_penalty_weight
-        return config
+
+def _check_clip_value(value: Any) -> float:
+    value = check_non_negative(value, "clip_value")
+    if value == 0.0:
+        raise ValueError("`clip_value` must be > 0, got 0.")
+    return value

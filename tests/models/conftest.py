@@ -50,6 +50,9 @@ def make_model():
         conditional = options.get("num_classes") is not None
         if family == "WGAN":
             options.setdefault("clip_value", 10.0)  # clipping would hide the update
+        if family in ("VAE", "ConditionalVAE"):
+            # the one-layer decoder gives one parameter per feature (the data are in [0, 1])
+            options.setdefault("likelihood", "bernoulli")
         for name, (inputs, outputs) in network_inputs(family, conditional).items():
             options[name] = dense_net(
                 inputs, outputs, name,

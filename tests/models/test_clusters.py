@@ -101,7 +101,9 @@ def test_the_clusters_are_saved_and_restored(tmp_path):
     path = tmp_path / "gan.keras"
     gan.save(path)
     restored = keras.saving.load_model(path)
-    assert restored.clusters == 50 and restored.get_config()["clusters"] == 50
+    config = restored.get_config()
+    assert restored.clusters == 50 and config["data_defaults"]["clusters"] == 50
+    assert config["clusters"] == "auto"  # as given
     np.testing.assert_array_equal(restored.data_clusters.counts, gan.data_clusters.counts)
     np.testing.assert_array_equal(restored.sample(64, seed=3), gan.sample(64, seed=3))
 

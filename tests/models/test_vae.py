@@ -61,7 +61,8 @@ def test_kl_warmup_starts_at_zero_and_rises_linearly(mnist, small_vae_networks):
 
 def test_free_bits_floor_each_dimension(small_vae_networks):
     encoder, decoder = small_vae_networks(3)
-    vae = kg.VAE(3, encoder=encoder, decoder=decoder, free_bits=5.0, seed=0)
+    vae = kg.VAE(3, encoder=encoder, decoder=decoder, free_bits=5.0, seed=0,
+                 data_shape=(28, 28, 1))
     vae.compile()
     x = tf.constant(np.random.default_rng(0).uniform(size=(8, 28, 28, 1)), tf.float32)
     terms = vae.compute_elbo_terms(x, None, training=False)
