@@ -119,7 +119,7 @@ class AnomalyDetector:
         Returns:
             A float64 array of shape `(n,)`.
         """
-        self.model._require_built("score")
+        self.model.require_built("score")
         x, labels = self.model.check_data(x, labels)
         name = self.score_name
         if name in ("elbo", "iwae"):

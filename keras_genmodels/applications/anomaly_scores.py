@@ -35,7 +35,6 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels.metrics.likelihood import log_importance_weights
-from keras_genmodels.models.vaegan import VAEGAN
 from keras_genmodels.networks import discriminator_features
 
 SCORES = ("elbo", "iwae", "reconstruction", "discriminator", "latent_search")
@@ -87,10 +86,8 @@ def _discriminator_inputs(model, x: tf.Tensor, labels) -> tf.Tensor:
 
 
 def _logits(model, x_public: tf.Tensor, labels) -> tf.Tensor:
-    x = model.to_internal(x_public)
-    if isinstance(model, VAEGAN):  # self-conditioned, at the cluster of each example
-        return model.discriminate(x, False)[0]
-    return model.discriminate(x, labels, False)
+    # labels None for a self-conditioned model: at the cluster of each example
+    return model.discriminate(model.to_internal(x_public), labels, False)
 
 
 def discriminator_scores(model, x: np.ndarray, labels, batch_size: int) -> np.ndarray:

@@ -129,7 +129,7 @@ def impute(
         raise TypeError(
             f"`model` must be a trained VAE or ConditionalVAE (with a likelihood), got "
             f"{type(model).__name__}.")
-    model._require_built("impute")
+    model.require_built("impute")
     x = as_numpy(x)
     mask = check_mask(mask, x.shape)
     observed = np.broadcast_to(mask, x.shape) > 0

@@ -66,7 +66,7 @@ def importance_weighted_nll(
             f"`model` must be a VAE-family model with `encode` and a likelihood, got "
             f"{type(model).__name__}."
         )
-    model._require_built("importance_weighted_nll")
+    model.require_built("importance_weighted_nll")
     x, labels = model.check_data(x, labels)
     chunk = max(1, min(num_samples, max_decoded // batch_size))
     per_example = []

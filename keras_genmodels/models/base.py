@@ -6,8 +6,9 @@ class supplies the rest so every family has it from its first commit:
 - a latent prior and `sample(n, seed=..., labels=...)`;
 - input checks at the boundary, once per `fit`/`evaluate`/`predict` call, and building
   default networks from the shape of the first data seen (`models/inputs.py`);
-- `compile()` with per-family default optimizers chosen by the kind of data
-  (`models/defaults.py`), and a compile config that survives `.keras` saving;
+- `compile()` with one optimizer per network, per-family defaults chosen by the kind of
+  data (`models/optimizer_slots.py`, `models/defaults.py`), and a compile config that
+  survives `.keras` saving;
 - replica-aware loss scaling (`scale_for_replicas`) for `tf.distribute`, and the layer
   losses of each network (`network_losses`);
 - named random streams for stateless random ops keyed by (seed, stream, step, index), so
@@ -27,14 +28,14 @@ import tensorflow as tf
 from keras_genmodels import distributions as kgd
 from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.interpolation import interpolate_latents
-from keras_genmodels.models import defaults
 from keras_genmodels.models.data_defaults import DataDefaults, data_kind_of
 from keras_genmodels.models.inputs import InputChecks
+from keras_genmodels.models.optimizer_slots import OptimizerSlots
 from keras_genmodels.models.random_streams import RandomStreams
 from keras_genmodels.validation import as_numpy, check_labels, check_positive_int
 
 
-class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
+class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, keras.Model):
     """Base class of the package's generative models (a `keras.Model`).
 
     Subclasses implement `build_networks(data_shape)`, `generate(z, labels)` (latent
@@ -99,9 +100,6 @@ class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
         """Maps latent codes `(n, latent_dim)` to data `(n, *data_shape)` in [0, 1]."""
         raise NotImplementedError
 
-    #: The row of `models.defaults.OPTIMIZER_DEFAULTS` that `compile()` uses.
-    optimizer_family: str = "VAE"
-
     @property
     def conditional(self) -> bool:
         return self.num_classes is not None
@@ -151,84 +149,6 @@ class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
         isolate_collectives(self.distribute_strategy)
         return super().make_predict_function(force)
 
-    # --------------------------------------------------------------------- compiling
-    def compile(self, optimizer: Any = None, **kwargs: Any) -> None:
-        """Configures training; with no `optimizer`, uses the family's default.
-
-        Args:
-            optimizer: a `keras.optimizers.Optimizer`, its name, or `None`.
-            **kwargs: other `keras.Model.compile` arguments (`jit_compile`,
-                `steps_per_execution`, ...). Losses are defined by the model itself.
-        """
-        self.compile_optimizers({"optimizer": optimizer}, **kwargs)
-
-    #: Names of the optimizer slots; the first becomes `model.optimizer` (its step
-    #: counts training steps and keys the noise), the others are model attributes.
-    optimizer_slots: tuple[str, ...] = ("optimizer",)
-
-    def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
-        """The family's default optimizer for each slot of `optimizer_slots`, for this
-        model's kind of data (image settings until the data has been seen)."""
-        return defaults.default_optimizers(
-            self.optimizer_family, self.optimizer_slots, self.data_kind or "image")
-
-    def optimizer_variables(self) -> dict[str, list]:
-        """The variables each optimizer slot updates."""
-        return {"optimizer": self.trainable_variables}
-
-    def compile_optimizers(self, optimizers: dict[str, Any], **kwargs: Any) -> None:
-        """Compiles with one optimizer per slot (`None` takes the family default).
-
-        Extra optimizers are wrapped for loss scaling under `mixed_float16`, built eagerly
-        (needed under `tf.distribute`), saved with the model and restored by `load_model`.
-        """
-        family_defaults = self.default_optimizers()
-        resolved = {
-            slot: keras.optimizers.get(optimizers.get(slot)) if optimizers.get(slot) is not None
-            else family_defaults[slot]
-            for slot in self.optimizer_slots
-        }
-        self._requested_optimizers = dict(optimizers)
-        uses_defaults = any(optimizers.get(slot) is None for slot in self.optimizer_slots)
-        self._defaults_kind = (self.data_kind or "image") if uses_defaults else None
-        main, *extra = self.optimizer_slots
-        super().compile(optimizer=resolved[main], **kwargs)
-        # the same test as Keras' own compile for `model.optimizer`: the model's policy
-        # (restored from its config by `load_model`), not the global one
-        mixed = kwargs.get("auto_scale_loss", True) and self.dtype_policy.name == "mixed_float16"
-        for slot in extra:
-            optimizer = resolved[slot]
-            if mixed and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-            setattr(self, slot, optimizer)
-        self._optimizer_config = {
-            slot: keras.saving.serialize_keras_object(
-                getattr(opt, "inner_optimizer", opt))
-            for slot, opt in resolved.items()
-        }
-        self._compile_kwargs = dict(kwargs)
-        if self.built:
-            self.build_optimizers()
-
-    def build_optimizers(self) -> None:
-        """Creates every optimizer's variables now rather than on the first step."""
-        if not self.compiled:
-            return
-        for slot, variables in self.optimizer_variables().items():
-            main = slot == self.optimizer_slots[0]
-            optimizer = self.optimizer if main else getattr(self, slot, None)
-            if optimizer is not None and not optimizer.built:
-                optimizer.build(variables)
-
-    def get_compile_config(self) -> dict[str, Any]:
-        if not self.compiled:
-            return {}
-        return {**self._optimizer_config, **self._compile_kwargs}
-
-    def compile_from_config(self, config: dict[str, Any]) -> None:
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-
     # --------------------------------------------------------------- training helpers
     @staticmethod
     def scale_for_replicas(loss: tf.Tensor) -> tf.Tensor:
@@ -262,6 +182,15 @@ class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
         `depth` wide (default `num_classes`; a self-conditioned GAN passes its clusters)."""
         labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
         return tf.one_hot(labels, depth or self.num_classes, dtype=self.compute_dtype)
+
+    def with_condition(self, x: tf.Tensor, labels: tf.Tensor, depth: int | None = None
+                       ) -> tf.Tensor:
+        """`x` with the one-hot `labels` appended: as features of codes and vectors, as
+        constant channels of images `(batch, H, W, C)`."""
+        one_hot = tf.cast(self.one_hot(labels, depth), x.dtype)
+        if len(x.shape) == 4:
+            one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])
+        return tf.concat([x, one_hot], axis=-1)
 
     @staticmethod
     def apply(optimizer, scaled_loss: tf.Tensor, tape: tf.GradientTape, variables) -> None:
@@ -319,7 +248,7 @@ class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
         Returns:
             A numpy array of shape `(n, *data_shape)`.
         """
-        self._require_built("sample")
+        self.require_built("sample")
         z = self.sample_latent(n, seed)
         labels = self._check_sample_labels(labels, int(z.shape[0]))
         return self.generate_batched(z, labels, batch_size)
@@ -365,7 +294,7 @@ class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
             batches.
         """
         encode = self._encoder_of("interpolate")
-        self._require_built("interpolate")
+        self.require_built("interpolate")
         single = np.ndim(as_numpy(x_a)) == len(self.data_shape)
         x_a, x_b = (as_numpy(v)[None] if single else v for v in (x_a, x_b))
         if labels is not None and np.ndim(as_numpy(labels)) == 0:
@@ -401,7 +330,16 @@ class GenerativeModel(DataDefaults, InputChecks, RandomStreams, keras.Model):
             labels = np.full([n], int(as_numpy(labels)))
         return check_labels(labels, self.num_classes, "labels", batch_size=n)
 
-    def _require_built(self, method: str) -> None:
+    def require_built(self, method: str) -> None:
+        """Raises `ValueError` naming `method` when the networks are not built yet (the
+        check of every public method that needs them, in the package and outside it).
+
+        Example:
+
+        ```python
+        kg.VAE(2).require_built("sample")   # ValueError: `sample()` needs a built model
+        ```
+        """
         if self.data_shape is None:
             raise ValueError(
                 f"`{method}()` needs a built model: call `fit` first, or `build((None, "

@@ -207,7 +207,7 @@ class CycleGAN(Adversarial, TanhRange, GenerativeModel):
         """
         direction = check_choice(direction, "direction", DIRECTIONS)
         batch_size = check_positive_int(batch_size, "batch_size")
-        self._require_built("translate")
+        self.require_built("translate")
         x = check_images(x, "x", min_rank=4, max_rank=4)
         check_shape_matches(x, self.data_shape, "x")
         generator = self.generator_ab if direction == "a_to_b" else self.generator_ba

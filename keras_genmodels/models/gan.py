@@ -221,8 +221,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
             return z
         if self.clusters is not None and labels is None:
             labels = self.clusters_of_codes(z)
-        return tf.concat([z, tf.cast(self.one_hot(labels, self.condition_dim), z.dtype)],
-                         axis=-1)
+        return self.with_condition(z, labels, self.condition_dim)
 
     def discriminator_inputs(self, x: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
         """What the discriminator network takes for data `x` in the internal range: `x`
@@ -245,10 +244,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         elif labels is None:
             raise ValueError("`labels` are required: this conditional discriminator takes "
                              f"{self.num_classes} one-hot label channels, got None.")
-        one_hot = tf.cast(self.one_hot(labels, self.condition_dim), x.dtype)
-        if len(x.shape) == 4:
-            one_hot = tf.tile(one_hot[:, None, None, :], [1, tf.shape(x)[1], tf.shape(x)[2], 1])
-        return tf.concat([x, one_hot], axis=-1)
+        return self.with_condition(x, labels, self.condition_dim)
 
     def discriminate(self, x: tf.Tensor, labels: tf.Tensor | None, training: bool) -> tf.Tensor:
         """The discriminator's raw output `(batch,)` for data in the internal range."""

@@ -30,7 +30,7 @@ class StyleSpace:
     @property
     def num_ws(self) -> int:
         """How many per-layer styles the synthesis network takes."""
-        self._require_built("num_ws")
+        self.require_built("num_ws")
         return sgn.num_styles(self.resolution)
 
     @property
@@ -124,7 +124,7 @@ class StyleSpace:
         images = stylegan.synthesize(w)
         ```
         """
-        self._require_built("mapping")
+        self.require_built("mapping")
         z = tf.convert_to_tensor(as_numpy(z), tf.float32)
         out = [self.truncate(self.map_latent(z[i : i + batch_size], ema=True),
                              1.0 if truncation is None else truncation)
@@ -135,7 +135,7 @@ class StyleSpace:
     def synthesize(self, w: Any, batch_size: int = 256) -> np.ndarray:
         """Images in [0, 1] `(n, H, W, C)` from `w`: one style `(n, w_dim)` for every layer,
         or per-layer styles `(n, num_ws, w_dim)` (style mixing), with the fixed noise."""
-        self._require_built("synthesize")
+        self.require_built("synthesize")
         w = tf.convert_to_tensor(as_numpy(w), tf.float32)
         outputs = []
         for start in range(0, int(w.shape[0]), batch_size):
@@ -174,7 +174,7 @@ class StyleSpace:
             batch_size: images per batch.
             truncation: psi in the truncation trick; `None` for `truncation_psi`.
         """
-        self._require_built("sample")
+        self.require_built("sample")
         psi = self.truncation_psi if truncation is None else float(truncation)
         w = self.mapping(self.sample_z(n, seed), psi, batch_size)
         return self.synthesize(w, batch_size)

@@ -21,6 +21,7 @@ example (summed over data dimensions, averaged over the batch).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import keras
@@ -181,12 +182,19 @@ class VAE(GenerativeModel):
     def split_inputs(self, inputs: Any) -> tuple[tf.Tensor, tf.Tensor | None]:
         return inputs, None
 
-    def kl_weight(self) -> tf.Tensor:
+    def current_kl_weight(self) -> tf.Tensor:
         """The current weight `beta * w_t` of the KL term (warm-up included)."""
         if self.kl_warmup_steps == 0 or self.optimizer is None:
             return tf.constant(self.beta, tf.float32)
         step = tf.cast(self.optimizer.iterations, tf.float32)
         return self.beta * tf.minimum(1.0, step / float(self.kl_warmup_steps))
+
+    def kl_weight(self) -> tf.Tensor:
+        """Deprecated: `current_kl_weight()` (in `VAEGAN`, `kl_weight` is a number, the
+        KL's weight in the encoder's loss)."""
+        warnings.warn("`VAE.kl_weight()` is deprecated; use `VAE.current_kl_weight()`.",
+                      DeprecationWarning, stacklevel=2)
+        return self.current_kl_weight()
 
     def compute_elbo_terms(
         self, x: tf.Tensor, labels: tf.Tensor | None, training: bool
@@ -203,7 +211,7 @@ class VAE(GenerativeModel):
         layer_losses = self.network_losses(self.encoder, self.decoder)
         reconstruction = -tf.reduce_mean(self.likelihood.log_prob(params, x))
         kl = tf.reduce_mean(kgd.kl_divergence(posterior, self.prior, z))
-        loss = reconstruction + self.kl_weight() * self.free_bits_kl(posterior, kl, z)
+        loss = reconstruction + self.current_kl_weight() * self.free_bits_kl(posterior, kl, z)
         return {"loss": loss + layer_losses, "reconstruction": reconstruction, "kl": kl,
                 "elbo": -(reconstruction + kl)}
 
@@ -250,13 +258,13 @@ class VAE(GenerativeModel):
     # ------------------------------------------------------------- public methods
     def encode(self, x: Any, labels: Any = None):
         """Returns the posterior `q(z | x)` as a `tfd.Distribution` (batch shape `(n,)`)."""
-        self._require_built("encode")
+        self.require_built("encode")
         x, labels = self.check_data(x, labels)
         return self.posterior(tf.constant(x), self._label_tensor(labels))
 
     def decode(self, z: Any, labels: Any = None):
         """Returns the likelihood `p(x | z)` as a `tfd.Distribution` (batch shape `(n,)`)."""
-        self._require_built("decode")
+        self.require_built("decode")
         z = self._check_latent(z)
         labels = self._check_sample_labels(labels, int(z.shape[0]))
         return self.likelihood.distribution(self.decoder_params(z, self._label_tensor(labels)))
@@ -317,14 +325,10 @@ class ConditionalVAE(VAE):
         super().__init__(latent_dim, num_classes=num_classes, **kwargs)
 
     def encoder_inputs(self, x, labels):
-        one_hot = tf.cast(self.one_hot(labels), x.dtype)
-        if len(x.shape) == 4:
-            spatial = tf.shape(x)[1:3]
-            one_hot = tf.tile(one_hot[:, None, None, :], [1, spatial[0], spatial[1], 1])
-        return tf.concat([x, one_hot], axis=-1)
+        return self.with_condition(x, labels)
 
     def decoder_inputs(self, z, labels):
-        return tf.concat([z, tf.cast(self.one_hot(labels), z.dtype)], axis=-1)
+        return self.with_condition(z, labels)
 
     def split_inputs(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:

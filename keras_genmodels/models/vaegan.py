@@ -209,8 +209,9 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
             )
 
     # ------------------------------------------------------------------ the model
-    def posterior(self, x: tf.Tensor, training: bool = False):
-        """`q(z | x)` for data `x` in the internal range."""
+    def posterior(self, x: tf.Tensor, labels: Any = None, training: bool = False):
+        """`q(z | x)` for data `x` in the internal range (`labels` are ignored: the encoder
+        sees no cluster), as `VAE.posterior`."""
         return kgd.diagonal_gaussian_posterior(self.encoder(x, training=training))
 
     def discriminator_inputs(self, x: tf.Tensor, clusters: Any = None) -> tf.Tensor:
@@ -220,7 +221,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
             return x
         if clusters is None:
             clusters = self.data_clusters.nearest(x)
-        return tf.concat([x, tf.cast(self.one_hot(clusters, self.clusters), x.dtype)], axis=-1)
+        return self.with_condition(x, clusters, self.clusters)
 
     def decoder_inputs(self, z: tf.Tensor, clusters: Any = None) -> tf.Tensor:
         """What the decoder takes for codes `z`: `z`, with the one-hot clusters appended
@@ -229,10 +230,17 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
             return z
         if clusters is None:
             clusters = self.clusters_of_codes(z)
-        return tf.concat([z, tf.cast(self.one_hot(clusters, self.clusters), z.dtype)], axis=-1)
+        return self.with_condition(z, clusters, self.clusters)
 
-    def discriminate(self, x: tf.Tensor, training: bool,
-                     clusters: Any = None) -> tuple[tf.Tensor, tf.Tensor]:
+    def discriminate(self, x: tf.Tensor, labels: Any = None,
+                     training: bool = False) -> tf.Tensor:
+        """The discriminator's logits `(batch,)`, float32, for data `x` in the internal
+        range, as `GAN.discriminate` (`labels`: the clusters when self-conditioned; `None`,
+        the nearest)."""
+        return self.discriminator_outputs(x, labels, training)[0]
+
+    def discriminator_outputs(self, x: tf.Tensor, clusters: Any = None,
+                              training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         """The discriminator's logits `(batch,)` and flat features `(batch, d)`, float32."""
         logits, features = self.discriminator(self.discriminator_inputs(x, clusters),
                                               training=training)
@@ -250,7 +258,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         """Reconstructs `inputs` (public range): the decoder at the posterior mean (and,
         self-conditioned, at the cluster of each input)."""
         x = self.to_internal(tf.cast(inputs, tf.float32))
-        z = self.posterior(x, training).mean()
+        z = self.posterior(x, training=training).mean()
         clusters = None if self.data_clusters is None else self.data_clusters.nearest(x)
         return self.to_public(self.decoder_output(z, clusters, training=training))
 
@@ -262,7 +270,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         self-conditioned): float32, same shape as `x`."""
         if self.data_clusters is None:
             return super().reconstruct(x, labels, batch_size)
-        self._require_built("reconstruct")
+        self.require_built("reconstruct")
         x, _ = self.check_data(x)
         return np.concatenate([np.asarray(self(tf.constant(x[start:start + batch_size])))
                                for start in range(0, len(x), batch_size)], axis=0)
@@ -278,7 +286,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         network's loss with that network's layer losses (regularizers, `add_loss`);
         `training` also picks the noise streams. Self-conditioned, `clusters` are those of
         `x`, taken by its reconstructions and by the prior samples alike."""
-        posterior = self.posterior(x, training)
+        posterior = self.posterior(x, training=training)
         z = self.posterior_sample(posterior,
                                   Stream.POSTERIOR if training else Stream.EVAL_POSTERIOR)
         z_p = tf.cast(self.prior_sample(tf.shape(x)[0],
@@ -287,9 +295,9 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         twice = None if clusters is None else tf.concat([clusters, clusters], 0)
         x_tilde, x_p = tf.split(self.decoder_output(tf.concat([z, z_p], 0), twice, training),
                                 2)
-        logits, features = self.discriminate(
-            tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0), training,
-            None if clusters is None else tf.concat([clusters, twice], 0))
+        logits, features = self.discriminator_outputs(
+            tf.concat([x, tf.cast(x_tilde, x.dtype), tf.cast(x_p, x.dtype)], 0),
+            None if clusters is None else tf.concat([clusters, twice], 0), training)
         layer_losses = {name: self.network_losses(net) for name, net in (
             ("encoder", self.encoder), ("decoder", self.decoder),
             ("discriminator", self.discriminator))}
@@ -320,7 +328,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         variables = self.optimizer_variables()
         with tf.GradientTape(persistent=True) as tape:
             terms = self.compute_terms(x, training=True, clusters=clusters)
-            losses = {slot: self.scaled_loss(slot, terms[name])
+            losses = {slot: self.scaled_loss(self.slot_optimizer(slot), terms[name])
                       for slot, name in _SLOT_LOSSES.items()}
         # every gradient comes from the same forward pass, before any network moves
         gradients = {slot: tape.gradient(loss, variables[slot]) for slot, loss in losses.items()}
@@ -339,11 +347,6 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
     def slot_optimizer(self, slot: str) -> keras.optimizers.Optimizer:
         return self.optimizer if slot == self.optimizer_slots[0] else getattr(self, slot)
 
-    def scaled_loss(self, slot: str, loss: tf.Tensor) -> tf.Tensor:
-        """One network's loss scaled for replicas and mixed precision. Computed under the
-        tape: outside it the division by the replica count would not be recorded."""
-        return self.slot_optimizer(slot).scale_loss(self.scale_for_replicas(loss))
-
     # ------------------------------------------------------------- public methods
     def encode(self, x: Any, labels: Any = None):
         """Returns the posterior `q(z | x)` as a `tfd.Distribution` (batch shape `(n,)`).
@@ -352,7 +355,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
             x: a batch of data in the public range (images float32 in [0, 1], NHWC).
             labels: ignored (the model is unconditional).
         """
-        self._require_built("encode")
+        self.require_built("encode")
         x, _ = self.check_data(x)
         return self.posterior(self.to_internal(tf.constant(x)))
 

@@ -49,14 +49,14 @@ def test_kl_warmup_starts_at_zero_and_rises_linearly(mnist, small_vae_networks):
     encoder, decoder = small_vae_networks(4)
     vae = kg.VAE(4, encoder=encoder, decoder=decoder, beta=2.0, kl_warmup_steps=100, seed=0)
     vae.compile()
-    assert float(vae.kl_weight()) == 0.0
+    assert float(vae.current_kl_weight()) == 0.0
     history = _fit_terms(vae, x_train[:50], epochs=1, batch_size=50)
     # one step at weight 0: the loss is the reconstruction term alone, though the KL is not 0
     assert history["kl"][0] > 0
     np.testing.assert_allclose(history["loss"][0], history["reconstruction"][0], rtol=1e-6)
-    assert float(vae.kl_weight()) == pytest.approx(2.0 * 1 / 100)
+    assert float(vae.current_kl_weight()) == pytest.approx(2.0 * 1 / 100)
     vae.optimizer.iterations.assign(250)
-    assert float(vae.kl_weight()) == pytest.approx(2.0)
+    assert float(vae.current_kl_weight()) == pytest.approx(2.0)
 
 
 def test_free_bits_floor_each_dimension(small_vae_networks):

@@ -53,8 +53,8 @@ def network_weights(model: VAEGAN) -> dict[str, list[np.ndarray]]:
 
 def feature_error(model: VAEGAN, x: np.ndarray) -> float:
     """`L_llike` of the reconstructions of `x` under the model's discriminator."""
-    _, real = model.discriminate(model.to_internal(x), training=False)
-    _, reconstructed = model.discriminate(model.to_internal(model(x)), training=False)
+    _, real = model.discriminator_outputs(model.to_internal(x), training=False)
+    _, reconstructed = model.discriminator_outputs(model.to_internal(model(x)), training=False)
     return float(model.feature_reconstruction(real, reconstructed))
 
 
