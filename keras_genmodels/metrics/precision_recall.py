@@ -11,9 +11,19 @@ by estimating each set's support with k-nearest-neighbour balls in feature space
 - coverage: the fraction of real samples whose ball holds at least one generated sample
   (robust to generated outliers).
 
-The definitions are those of the `prdc` package (Naeem et al., 2020), reproduced exactly.
-Distances are computed in float32 blocks of rows (`||a||^2 + ||b||^2 - 2 a.b`, clipped at
-0), so that two sets of 10,000 are never held as full 10,000 x 10,000 matrices.
+The definitions are those of the `prdc` package (Naeem et al., 2020), and so are the
+counts: prdc compares sklearn's Euclidean distances (summed in float64 from float32
+features, then rounded to float32) with a strict `<`, and so do these functions, without
+prdc's full 10,000 x 10,000 float64 matrices. Each block of rows is computed fast as
+`||a||^2 + ||b||^2 - 2 a.b` from the features less their common mean (float32 for features
+wider than 64, float64 for narrower ones), together with a rigorous bound on its round-off;
+only the entries within that bound of a radius, a few per row, are recomputed exactly from
+the features' differences. So a common offset in the features, or 2-D points far closer to
+each other than to the origin (the `ring8` and `grid25` mixtures), which the expansion in
+float32 alone turns into miscounted neighbours, change nothing. The four numbers equal
+prdc's except where prdc's own float64 round-off (about 1e-16 of the features' squared
+norms, which it does not centre) moves a distance that ties a radius across a float32
+rounding boundary.
 
 Example:
 
@@ -36,8 +46,15 @@ from keras_genmodels.validation import check_positive_int
 
 __all__ = ["density_coverage", "precision_recall"]
 
-# Distances are computed in blocks of at most this many float32 entries (128 MiB).
-_BLOCK_ENTRIES = 2**25
+# Distances are computed in blocks of at most this many entries (64 MiB in float32).
+_BLOCK_ENTRIES = 2**24
+# Exact distances are summed from at most this many float64 differences at once (32 MiB).
+_GATHER_ENTRIES = 2**22
+# Up to this width the blocks are computed in float64: cheap there, and 2-D neighbours can
+# be far closer to each other than to the mean, where float32 would bound nothing.
+_FLOAT64_MAX_WIDTH = 64
+# Relative slack around a radius for the float32 roundings of prdc's distances.
+_ROUNDING_MARGIN = 1e-6
 
 
 def precision_recall(
@@ -64,7 +81,10 @@ def precision_recall(
 
     for real `x_1..x_N` and generated `y_1..y_M`: Kynkaanniemi et al. (2019), "Improved
     precision and recall metric for assessing generative models" (`k = 3`, 50,000 VGG-16
-    features a side), as `prdc.compute_prdc` computes them.
+    features a side), as `prdc.compute_prdc` computes them: with the strict `<` (a closed
+    ball, `<=`, differs only where a distance ties a radius exactly, as between duplicated
+    examples), and with each distance rounded to float32 before it is compared, so that
+    the counts are prdc's to the last one (see the module notes).
 
     Example:
 
@@ -120,8 +140,9 @@ def density_coverage(
     ```
 
     Naeem et al. (2020), "Reliable fidelity and diversity metrics for generative models"
-    (`k = 5`), as `prdc.compute_prdc` computes them. For two samples of one distribution
-    the expected density is 1 and the expected coverage `1 - (1/2)^k` for `N = M`.
+    (`k = 5`), as `prdc.compute_prdc` computes them (strict `<`, distances rounded to
+    float32, as in `precision_recall`). For two samples of one distribution the expected
+    density is 1 and the expected coverage tends to `1 - (1/2)^k` for large `N = M`.
 
     Example:
 
@@ -173,52 +194,134 @@ def _features(
     return real.astype(np.float32), generated.astype(np.float32)
 
 
-def _squared_distance_blocks(a: np.ndarray, b: np.ndarray):
-    """Yields `(start, block)`: squared distances from `a[start:start + r]` to all of `b`."""
-    norms_a = np.einsum("ij,ij->i", a, a, dtype=np.float64).astype(np.float32)
-    norms_b = np.einsum("ij,ij->i", b, b, dtype=np.float64).astype(np.float32)
-    rows = max(1, _BLOCK_ENTRIES // len(b))
-    for start in range(0, len(a), rows):
-        block = a[start : start + rows] @ b.T
-        block *= np.float32(-2.0)
-        block += norms_a[start : start + rows, None]
-        block += norms_b[None, :]
-        np.maximum(block, 0.0, out=block)
-        yield start, block
-
-
-def _kth_neighbour_radii(features: np.ndarray, k: int) -> np.ndarray:
-    """Squared distance from each row to its k-th nearest other row (prdc's radii)."""
-    radii = np.empty(len(features), np.float32)
-    for start, block in _squared_distance_blocks(features, features):
-        rows = np.arange(len(block))
-        block[rows, start + rows] = 0.0  # the distance to itself, exactly
-        # the (k+1)-th smallest including itself is the k-th nearest other example
-        radii[start : start + len(block)] = np.partition(block, k, axis=1)[:, k]
-    return radii
-
-
 def _manifold_statistics(
     real: np.ndarray, generated: np.ndarray, k: int, with_generated_radii: bool
 ) -> dict[str, float]:
     """Precision, recall (if `with_generated_radii`), density and coverage in one pass
-    over the real-generated distances, compared as squared distances."""
-    real_radii = _kth_neighbour_radii(real, k)
-    generated_radii = _kth_neighbour_radii(generated, k) if with_generated_radii else None
+    over the real-generated distances."""
+    centred_real, centred_generated = _centred(real, generated)
+    real_radii = _kth_neighbour_radii(real, centred_real, k)
+    generated_radii = (
+        _kth_neighbour_radii(generated, centred_generated, k) if with_generated_radii else None
+    )
     inside_count = np.zeros(len(generated), np.int64)  # real balls holding each y_j
     recalled = np.zeros(len(real), bool)
     covered = np.zeros(len(real), bool)
-    for start, block in _squared_distance_blocks(real, generated):
-        radii = real_radii[start : start + len(block), None]
-        inside = block < radii
+    for start, approx, bound in _approximate_blocks(centred_real, centred_generated):
+        rows = slice(start, start + len(approx))
+        inside = _inside_balls(approx, bound[:, None], real_radii[rows, None],
+                               real[rows], generated)
         inside_count += np.count_nonzero(inside, axis=0)
-        covered[start : start + len(block)] = np.any(inside, axis=1)
+        covered[rows] = np.any(inside, axis=1)
         if generated_radii is not None:
-            recalled[start : start + len(block)] = np.any(block < generated_radii, axis=1)
+            recalled[rows] = _any_inside_balls(approx, bound.max(), generated_radii[None, :],
+                                               real[rows], generated)
     # `covered`: min_j d(x_i, y_j) < r_i  <=>  some y_j inside x_i's ball
     return {
         "precision": float(np.mean(inside_count > 0)),
         "recall": float(np.mean(recalled)) if generated_radii is not None else float("nan"),
-        "density": float(inside_count.sum() / (k * len(generated))),
+        "density": float((1.0 / k) * np.mean(inside_count)),  # prdc's order of operations
         "coverage": float(np.mean(covered)),
     }
+
+
+def _centred(real: np.ndarray, generated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both sets less their common mean (distances are unchanged, the expansion's
+    cancellation shrinks), in float64 for narrow features and float32 for wide ones."""
+    dtype = np.float64 if real.shape[1] <= _FLOAT64_MAX_WIDTH else np.float32
+    n_real, n_generated = len(real), len(generated)
+    centre = (n_real * real.mean(axis=0, dtype=np.float64)
+              + n_generated * generated.mean(axis=0, dtype=np.float64)) / (n_real + n_generated)
+    # any common shift leaves the distances as they are, a rounded centre included
+    centre = centre.astype(dtype)
+    return real.astype(dtype, copy=False) - centre, generated.astype(dtype, copy=False) - centre
+
+
+def _approximate_blocks(a: np.ndarray, b: np.ndarray):
+    """Yields `(start, block, bound)`: squared distances from `a[start:start + r]` to all of
+    `b` by `|a|^2 + |b|^2 - 2 a.b` in `a`'s dtype, and per row a bound on their error."""
+    norms_a = np.einsum("ij,ij->i", a, a, dtype=np.float64)
+    norms_b = np.einsum("ij,ij->i", b, b, dtype=np.float64)
+    # A dot product of width d summed in any order errs by at most d u |a||b| (Higham,
+    # "Accuracy and Stability of Numerical Algorithms", 3.1); rounding the norms, the two
+    # sums and the centred features adds a few u (|a|^2 + |b|^2); 2|a||b| <= |a|^2 + |b|^2.
+    unit_roundoff = np.finfo(a.dtype).eps / 2
+    bound = 1.01 * (a.shape[1] + 16) * unit_roundoff * (norms_a + norms_b.max())
+    norms_a, norms_b = norms_a.astype(a.dtype), norms_b.astype(a.dtype)
+    rows = max(1, _BLOCK_ENTRIES // len(b))
+    for start in range(0, len(a), rows):
+        block = a[start : start + rows] @ b.T
+        block *= -2.0
+        block += norms_a[start : start + rows, None]
+        block += norms_b[None, :]
+        yield start, block, bound[start : start + rows]
+
+
+def _exact_squared_distances(
+    x: np.ndarray, y: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """`|x[rows] - y[cols]|^2` pair by pair, summed in float64 from the float32 features'
+    exact differences."""
+    squared = np.empty(len(rows))
+    pairs = max(1, _GATHER_ENTRIES // x.shape[1])
+    for start in range(0, len(rows), pairs):
+        end = start + pairs
+        difference = np.subtract(x[rows[start:end]], y[cols[start:end]], dtype=np.float64)
+        squared[start:end] = np.einsum("ij,ij->i", difference, difference)
+    return squared
+
+
+def _prdc_distance(squared: np.ndarray) -> np.ndarray:
+    """A distance as `prdc` holds it: sklearn's squared distance rounded to float32, then
+    its float32 square root."""
+    return np.sqrt(squared.astype(np.float32))
+
+
+def _kth_neighbour_radii(features: np.ndarray, centred: np.ndarray, k: int) -> np.ndarray:
+    """The distance from each row to its k-th nearest other row (prdc's radii, float32)."""
+    radii = np.empty(len(features), np.float32)
+    for start, approx, bound in _approximate_blocks(centred, centred):
+        rows = np.arange(len(approx))
+        approx[rows, start + rows] = 0.0  # the distance to itself, exactly
+        # the (k+1)-th smallest including itself is the k-th nearest other example
+        kth = np.partition(approx, k, axis=1)[:, k].astype(np.float64)
+        # The exact (k+1)-th smallest lies within a bound of `kth`: entries more than two
+        # bounds below are exactly nearer, those within two are ranked exactly.
+        low, high = (kth - 2 * bound)[:, None], (kth + 2 * bound)[:, None]
+        nearer = np.count_nonzero(approx < low, axis=1)
+        candidate_rows, candidate_cols = np.nonzero((approx >= low) & (approx <= high))
+        exact = _exact_squared_distances(features, features, start + candidate_rows,
+                                         candidate_cols)
+        order = np.lexsort((exact, candidate_rows))  # by row (as np.nonzero), then distance
+        first = np.searchsorted(candidate_rows, rows)
+        radii[start : start + len(approx)] = _prdc_distance(exact[order][first + k - nearer])
+    return radii
+
+
+def _inside_balls(
+    approx: np.ndarray, bound: Any, radii: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """`prdc_distance(x_i, y_j) < radii` for a block: from the approximate squared
+    distances where they are further than their error bound from the radius, from the
+    exact ones where not. `bound` and `radii` broadcast against the block."""
+    threshold = np.square(radii, dtype=np.float64)
+    # the float32 roundings of prdc's distances and radii move a tie by a few u, < 1e-6
+    margin = bound + _ROUNDING_MARGIN * threshold
+    inside = approx < threshold - margin
+    rows, cols = np.nonzero(~inside & (approx <= threshold + margin))
+    inside[rows, cols] = (_prdc_distance(_exact_squared_distances(x, y, rows, cols))
+                          < np.broadcast_to(radii, approx.shape)[rows, cols])
+    return inside
+
+
+def _any_inside_balls(
+    approx: np.ndarray, bound: float, radii: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """`_inside_balls(...).any(axis=1)`, with exact distances only in the rows that no
+    entry settles: `bound` is one number, `radii` one per column."""
+    threshold = np.square(radii, dtype=np.float64)
+    hit = np.any(approx < threshold - (bound + _ROUNDING_MARGIN * threshold), axis=1)
+    open_rows = np.flatnonzero(~hit)
+    hit[open_rows] = np.any(_inside_balls(approx[open_rows], bound, radii, x[open_rows], y),
+                            axis=1)
+    return hit
