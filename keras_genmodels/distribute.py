@@ -82,7 +82,7 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 
-from keras_genmodels.callbacks.images import is_chief
+from keras_genmodels.chief import is_chief
 
 __all__ = [
     "WorkersTimeoutError",

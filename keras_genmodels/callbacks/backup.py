@@ -31,7 +31,7 @@ from typing import Any
 
 import keras
 
-from keras_genmodels.callbacks.images import check_log_dir, is_chief
+from keras_genmodels.chief import check_log_dir, is_chief
 
 #: Key added to Keras' `training_metadata.json`: batches of `epoch` the backup holds.
 BATCHES_DONE = "batches_done"

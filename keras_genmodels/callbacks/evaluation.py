@@ -36,7 +36,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_genmodels.callbacks.images import check_log_dir, is_chief
+from keras_genmodels.chief import check_log_dir, is_chief
 from keras_genmodels.metrics.suite import MetricSuite, check_metric_names
 from keras_genmodels.validation import check_positive_int
 

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_genmodels.callbacks.images import is_chief
+from keras_genmodels.chief import is_chief
 
 __all__ = ["NaNGuard"]
 

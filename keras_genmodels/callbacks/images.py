@@ -6,8 +6,9 @@ model gets one row per class. `ReconstructionGrid` shows reference inputs beside
 reconstructions. Both write a `tf.summary.image` to `log_dir` (TensorBoard's Images tab)
 and optionally PNG files, from the chief worker only.
 
-This module also holds what every picture callback shares (`ImageLogger`, `is_chief`,
-`check_log_dir`); the other pictures live in `latent.py` and `projector.py`.
+What every picture callback shares lives in `image_logger.py` (`ImageLogger`, imported
+here too); the other pictures live in `latent.py`, `projector.py`, `style_mixing.py` and
+`translation.py`.
 
 Example:
 
@@ -23,263 +24,19 @@ vae.fit(x_train, epochs=10, callbacks=[
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
-from tensorboard.plugins.image import metadata as image_metadata
 
-from keras_genmodels.images import make_grid, to_png
-from keras_genmodels.validation import as_numpy, check_images, check_labels, check_positive_int
+from keras_genmodels.callbacks.image_logger import ImageLogger
+from keras_genmodels.images import make_grid
+from keras_genmodels.model_checks import check_model_labels, check_model_methods
+from keras_genmodels.validation import as_numpy, check_images, check_positive_int
 
-__all__ = ["ImageLogger", "ReconstructionGrid", "SampleGrid", "check_log_dir", "code_origin",
-           "code_size", "is_chief"]
-
-
-def is_chief() -> bool:
-    """Whether this process is the one that writes logs under multi-worker training.
-
-    Reads `TF_CONFIG`: without one (single process), or as the `chief`, or as worker 0
-    of a cluster that has no chief, the process writes; every other task does not.
-    """
-    config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
-    task = config.get("task", {})
-    if not task:
-        return True
-    if task.get("type") == "chief":
-        return True
-    return task.get("type") == "worker" and int(task.get("index", 0)) == 0 and (
-        "chief" not in config.get("cluster", {})
-    )
-
-
-def check_log_dir(log_dir: Any, name: str = "log_dir") -> Path:
-    """Returns `log_dir` as a Path after making sure this process can write there.
-
-    Callbacks call it when they are built, so that a bad folder fails before training
-    rather than at the end of the first epoch. On the chief (the process that writes,
-    see `is_chief`) the folder is created, with its parents, and a probe file is written
-    into it and removed: that is the only reliable test (permission bits say nothing to
-    root, nor about read-only or virtual file systems such as `/proc`). The folder is left
-    in place, empty, for the callback's first write.
-
-    Other workers of a multi-worker run never write there (the picture callbacks skip
-    writing, `TensorBoard` and `BackupAndRestore` write into a private temporary folder),
-    and the folder may live on the chief's storage, so they create nothing: they only
-    check that no file stands where the folder or one of its parents should be.
-
-    Example:
-
-    ```python
-    path = check_log_dir("runs/vae/images")   # creates runs/vae/images (on the chief)
-    check_log_dir("/proc/none/dir")           # ValueError: `log_dir` ... cannot be created
-    ```
-
-    Args:
-        log_dir: the folder, a `str` or `os.PathLike`.
-        name: the argument's name, used in error messages.
-
-    Returns:
-        `log_dir` as a `pathlib.Path`.
-
-    Raises:
-        TypeError: if `log_dir` is not a path.
-        ValueError: if it is empty, is (or lies under) a file, or, on the chief, cannot
-            be created or written.
-    """
-    if not isinstance(log_dir, (str, os.PathLike)):
-        raise TypeError(f"`{name}` must be a path (str or os.PathLike), got "
-                        f"{type(log_dir).__name__} {log_dir!r}.")
-    if str(log_dir) == "":
-        raise ValueError(f"`{name}` must be a non-empty path, got ''.")
-    path = Path(log_dir)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"`{name}` {str(path)!r} exists and is not a folder; expected a "
-                         "folder to write into.")
-    existing = path.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ValueError(f"`{name}` {str(path)!r} cannot be created: {str(existing)!r} is a "
-                         "file; expected a folder to write into.")
-    if not is_chief():
-        return path
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"`{name}` {str(path)!r} cannot be created ({error.strerror or error}); "
-                         "expected a folder this process can create and write into.") from error
-    try:
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".kg-write-probe-"):
-            pass
-    except OSError as error:
-        raise ValueError(f"`{name}` {str(path)!r} is not writable ({error.strerror or error}); "
-                         "expected a folder this process can write into.") from error
-    return path
-
-
-def check_model_methods(callback: str, model: Any, methods: tuple[str, ...]) -> None:
-    """Raises `TypeError` when `model` lacks one of the public `methods` a callback uses."""
-    missing = [m for m in methods if not callable(getattr(model, m, None))]
-    if missing:
-        raise TypeError(
-            f"{callback} needs a model with {', '.join(f'`{m}`' for m in missing)}; "
-            f"{type(model).__name__} has none (it cannot {missing[0]}). Use it with a "
-            "model that can, e.g. kg.VAE, kg.ConditionalVAE or kg.VAEGAN."
-        )
-
-
-class ImageLogger(keras.callbacks.Callback):
-    """Base of the picture callbacks: a schedule, one summary writer and PNG output.
-
-    Subclasses implement `make_image() -> np.ndarray` (one `(H, W, C)` grid in [0, 1])
-    and may override `check_model(model)`, which runs in `set_model`, i.e. when `fit`
-    starts and before any training step, to refuse models they cannot draw.
-
-    The grid is logged before training (step 0) and after every `every_n_epochs`-th
-    epoch (step = epochs completed); the last epoch is always logged. Only the chief
-    writes (see `is_chief`); one writer is opened on the first write and closed when
-    training ends.
-
-    Args:
-        log_dir: folder of the TensorBoard event files; on the chief it is created, and
-            checked writable, when the callback is built (see `check_log_dir`).
-        tag: the image's name in TensorBoard.
-        every_n_epochs: log after every n-th epoch (and before training starts).
-        png_dir: if given, each grid is also saved as `png_dir/{tag}_epoch{N:04d}.png`
-            (checked like `log_dir`).
-    """
-
-    def __init__(
-        self,
-        log_dir: str | os.PathLike,
-        tag: str,
-        every_n_epochs: int = 1,
-        png_dir: str | os.PathLike | None = None,
-    ):
-        super().__init__()
-        self.log_dir = check_log_dir(log_dir)
-        self.png_dir = None if png_dir is None else check_log_dir(png_dir, "png_dir")
-        self.every_n_epochs = check_positive_int(every_n_epochs, "every_n_epochs")
-        if not isinstance(tag, str) or not tag:
-            raise ValueError(f"`tag` must be a non-empty string, got {tag!r}.")
-        self.tag = tag
-        self._writer = None
-        self._epochs_done = 0
-        self._last_logged: int | None = None
-
-    def check_model(self, model: Any) -> None:
-        """Raises `TypeError`/`ValueError` if this callback cannot draw `model`."""
-        check_model_methods(type(self).__name__, model, ("sample_latent", "generate_batched"))
-
-    def set_model(self, model):
-        self.check_model(model)
-        super().set_model(model)
-
-    def make_image(self) -> np.ndarray:
-        raise NotImplementedError
-
-    def on_train_begin(self, logs=None):
-        shape = getattr(self.model, "data_shape", None)
-        if shape is not None and len(shape) != 3:
-            raise ValueError(
-                f"{type(self).__name__} draws images, but the model's data has shape "
-                f"{tuple(shape)} per example (images are (H, W, C))."
-            )
-        self._epochs_done = 0
-        self._last_logged = None
-        self.log(0)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._epochs_done = epoch + 1
-        if (epoch + 1) % self.every_n_epochs == 0:
-            self.log(epoch + 1)
-
-    def on_train_end(self, logs=None):
-        if self._epochs_done and self._last_logged != self._epochs_done:
-            self.log(self._epochs_done)
-        self.close()
-
-    def close(self) -> None:
-        """Closes the summary writer (a later `log` opens a new one)."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-    @property
-    def writer(self):
-        """The summary writer of `log_dir`, opened on first use (chief only)."""
-        if self._writer is None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
-        return self._writer
-
-    def log(self, step: int) -> None:
-        """Writes the current grid at `step` (epochs completed); a no-op off the chief."""
-        if not is_chief():
-            return
-        image = self.make_image()
-        png = to_png(image)
-        write_image_summary(self.writer, self.tag, png, image.shape, step)
-        self._last_logged = step
-        if self.png_dir is not None:
-            self.png_dir.mkdir(parents=True, exist_ok=True)
-            (self.png_dir / f"{self.tag}_epoch{step:04d}.png").write_bytes(png)
-
-
-def write_image_summary(writer, tag: str, png: bytes, shape: tuple[int, ...], step: int):
-    """Writes PNG bytes as the summary `tf.summary.image(tag, ...)` would, and flushes.
-
-    The PNG is encoded once with Pillow (for the event file and the PNG copy alike);
-    `tf.summary.image` would re-encode it with eager TensorFlow ops, which costs more
-    than a small model's decoding of the grid.
-    """
-    tensor = tf.constant([str(shape[1]).encode(), str(shape[0]).encode(), png])
-    with writer.as_default():
-        tf.summary.write(tag, tensor, step=step,
-                         metadata=image_metadata.create_summary_metadata(
-                             display_name=None, description=None))
-    writer.flush()
-
-
-def code_size(model: Any) -> int:
-    """Size of the codes `model.sample_latent` returns and `model.generate_batched` takes:
-    the model's `code_dim` if it has one (a StyleGAN working in W space: `w_dim`), else
-    its `latent_dim`."""
-    return int(getattr(model, "code_dim", None) or model.latent_dim)
-
-
-def code_origin(model: Any) -> np.ndarray:
-    """The code the latent tools start from: the model's `latent_origin()` if it has one
-    (a StyleGAN in W space: the average `w`), else zeros, `(code_size(model),)` float32."""
-    origin = getattr(model, "latent_origin", None)
-    if callable(origin):
-        return np.asarray(origin(), np.float32).reshape([code_size(model)])
-    return np.zeros(code_size(model), np.float32)
-
-
-def check_model_labels(callback: str, model: Any, labels: Any, name: str, n: int):
-    """Returns int32 labels `(n,)` for a conditional `model` (`None` for others).
-
-    A single integer is repeated `n` times. Raises `ValueError` naming `name` when a
-    conditional model gets none.
-    """
-    if not getattr(model, "conditional", False):
-        return None
-    if labels is None:
-        raise ValueError(
-            f"{callback} needs `{name}` for the conditional {type(model).__name__} "
-            f"({model.num_classes} classes)."
-        )
-    if np.ndim(as_numpy(labels)) == 0:
-        labels = np.full([n], int(as_numpy(labels)))
-    return check_labels(labels, model.num_classes, name, batch_size=n)
+# `ImageLogger` is public as `kg.callbacks.ImageLogger`, and was first imported from here.
+__all__ = ["ImageLogger", "ReconstructionGrid", "SampleGrid"]
 
 
 class SampleGrid(ImageLogger):

@@ -31,15 +31,11 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
-from keras_genmodels.callbacks.images import (
-    ImageLogger,
-    check_model_labels,
-    check_model_methods,
-    code_origin,
-    code_size,
-)
+from keras_genmodels.callbacks.image_logger import ImageLogger
 from keras_genmodels.images import make_grid
 from keras_genmodels.interpolation import INTERPOLATION_METHODS, interpolate_latents
+from keras_genmodels.latent_codes import code_origin, code_size
+from keras_genmodels.model_checks import check_model_labels, check_model_methods
 from keras_genmodels.validation import (
     as_numpy,
     check_choice,

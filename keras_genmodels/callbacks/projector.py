@@ -37,13 +37,9 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins import projector
 
-from keras_genmodels.callbacks.images import (
-    check_log_dir,
-    check_model_labels,
-    check_model_methods,
-    is_chief,
-)
+from keras_genmodels.chief import check_log_dir, is_chief
 from keras_genmodels.images import make_grid, save_png
+from keras_genmodels.model_checks import check_model_labels, check_model_methods
 from keras_genmodels.validation import as_numpy, check_images, check_positive_int
 
 __all__ = ["EmbeddingProjector"]

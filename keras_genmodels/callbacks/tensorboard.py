@@ -34,7 +34,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_log_dir, is_chief
+from keras_genmodels.chief import check_log_dir, is_chief
 
 
 class TensorBoard(keras.callbacks.TensorBoard):

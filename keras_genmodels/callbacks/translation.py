@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import ImageLogger, check_model_methods
+from keras_genmodels.callbacks.image_logger import ImageLogger
 from keras_genmodels.images import make_grid
+from keras_genmodels.model_checks import check_model_methods
 from keras_genmodels.validation import check_images
 
 __all__ = ["TranslationGrid"]

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_methods, code_size
+from keras_genmodels.latent_codes import code_size
+from keras_genmodels.model_checks import check_model_methods
 from keras_genmodels.validation import as_numpy, check_non_negative
 from keras_genmodels.widgets.debounce import Debouncer
 from keras_genmodels.widgets.optional import require

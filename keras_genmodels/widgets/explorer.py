@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_labels, code_origin, code_size
+from keras_genmodels.latent_codes import code_origin, code_size
+from keras_genmodels.model_checks import check_model_labels
 from keras_genmodels.validation import as_numpy, check_positive_int
 from keras_genmodels.widgets.app import (
     WidgetApp,

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_labels
 from keras_genmodels.interpolation import INTERPOLATION_METHODS, interpolate_latents
+from keras_genmodels.model_checks import check_model_labels
 from keras_genmodels.validation import check_choice, check_positive_int
 from keras_genmodels.widgets.app import (
     WidgetApp,

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from keras_genmodels import distributions as kgd
-from keras_genmodels.callbacks.images import code_size
 from keras_genmodels.callbacks.latent import rank_by_kl
+from keras_genmodels.latent_codes import code_size
 from keras_genmodels.validation import as_numpy, check_non_negative, check_positive_int
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_genmodels.callbacks.images import check_model_labels
+from keras_genmodels.model_checks import check_model_labels
 from keras_genmodels.validation import as_numpy, check_positive_int
 from keras_genmodels.widgets.app import check_model, image_widget, ipywidgets
 from keras_genmodels.widgets.curves import LossCurves

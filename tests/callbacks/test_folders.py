@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import keras_genmodels as kg
-from keras_genmodels.callbacks.images import check_log_dir
+from keras_genmodels.chief import check_log_dir
 
 X = np.random.default_rng(0).uniform(size=(8, 28, 28, 1)).astype("float32")
 

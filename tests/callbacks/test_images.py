@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import keras_genmodels as kg
-from keras_genmodels.callbacks.images import is_chief
+from keras_genmodels.chief import is_chief
 
 
 def assert_changes(series):
