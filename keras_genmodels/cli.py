@@ -24,12 +24,13 @@ keras-genmodels train --model cvae --dataset shapes --latent-dim 6 --log-dir run
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from keras_genmodels.datasets.command_line import MIN_LIMIT, load_for_command
 
 #: `--model` name -> (class name in `keras_genmodels`, trains on labels, latent_dim default).
 MODELS: dict[str, tuple[str, bool, int]] = {
@@ -42,9 +43,6 @@ MODELS: dict[str, tuple[str, bool, int]] = {
     "vaegan": ("VAEGAN", False, 32),
 }
 VAE_MODELS = ("vae", "cvae")
-EMBEDDED = ("shapes", "ring8", "grid25")
-#: Interpolation pictures take pairs from the first 8 test examples.
-MIN_LIMIT = 8
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,34 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parser(commands)
     return parser
-
-
-def load_data(dataset: str, data_path: str | None, seed: int, limit: int | None = None):
-    """Returns `((x_train, y_train), (x_test, y_test))` for a name or a `.npz` path,
-    cut to the first `limit` examples of each split when `limit` is given."""
-    from keras_genmodels import datasets
-
-    if limit is not None and (isinstance(limit, bool) or limit < MIN_LIMIT):
-        raise ValueError(f"`--limit` must be an integer >= {MIN_LIMIT}, got {limit!r}.")
-    if dataset.endswith(".npz") or os.path.sep in dataset:
-        import numpy as np
-
-        if not Path(dataset).is_file():
-            raise FileNotFoundError(f"`--dataset` {dataset!r} is not a file; expected a name "
-                                    f"({', '.join(datasets.available())}) or a .npz path.")
-        with np.load(dataset) as archive:
-            name = "cifar10" if archive["x_train"].shape[-1] == 3 else "mnist"
-        data = datasets.load(name, path=dataset)
-    elif dataset in EMBEDDED:
-        if data_path is not None:
-            raise ValueError(f"`--data-path` is only for image datasets, not {dataset!r}.")
-        data = datasets.load(dataset, seed=seed)
-    else:
-        data = datasets.load(dataset, path=data_path)
-    if limit is None:
-        return data
-    (x_train, y_train), (x_test, y_test) = data
-    return (x_train[:limit], y_train[:limit]), (x_test[:limit], y_test[:limit])
 
 
 def build_model(model_name: str, data, latent_dim: int | None = None,
@@ -304,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         log_dir = Path(args.log_dir or f"runs/{args.model}-{Path(args.dataset).stem}")
         try:
-            data = load_data(args.dataset, args.data_path, args.seed, args.limit)
+            data = load_for_command(args.dataset, args.data_path, args.seed, args.limit)
             model = run(args.model, data, log_dir, args.epochs, args.batch_size,
                         args.latent_dim, args.likelihood, args.beta, args.learning_rate,
                         args.seed)

@@ -65,12 +65,12 @@ def _integers(text: str, name: str) -> list[int]:
 
 def run_command(args: argparse.Namespace) -> Path:
     """Runs the comparison that `args` describe; returns the Markdown report's path."""
-    from keras_genmodels.cli import load_data
     from keras_genmodels.compare.comparison import compare
+    from keras_genmodels.datasets.command_line import load_for_command
 
     seeds = _integers(args.seeds, "--seeds")
-    (x_train, y_train), (x_test, y_test) = load_data(args.dataset, args.data_path,
-                                                     seeds[0] if seeds else 0, args.limit)
+    (x_train, y_train), (x_test, y_test) = load_for_command(
+        args.dataset, args.data_path, seeds[0] if seeds else 0, args.limit)
     extractor = args.extractor
     if extractor == "auto" and args.dataset in _SHIPPED_EXTRACTORS:
         extractor = args.dataset
