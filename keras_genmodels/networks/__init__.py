@@ -27,7 +27,7 @@ from keras_genmodels.networks.mlp import (
     build_mlp_discriminator,
     build_mlp_generator,
 )
-from keras_genmodels.networks.shapes import SUPPORTED_IMAGE_SIZES
+from keras_genmodels.networks.shape_checks import SUPPORTED_IMAGE_SIZES
 
 __all__ = [
     "SUPPORTED_IMAGE_SIZES",

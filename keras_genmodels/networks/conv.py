@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from keras_genmodels.networks.shapes import (
+from keras_genmodels.networks.shape_checks import (
     bottleneck_size,
     check_image_shape,
     check_units,

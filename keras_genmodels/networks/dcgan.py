@@ -26,7 +26,7 @@ import keras
 from keras import layers
 
 from keras_genmodels.networks.mlp import maybe_spectral
-from keras_genmodels.networks.shapes import (
+from keras_genmodels.networks.shape_checks import (
     bottleneck_size,
     check_image_shape,
     check_units,

@@ -27,7 +27,7 @@ import numpy as np
 from keras_genmodels.networks.conv import build_conv_decoder, build_conv_encoder
 from keras_genmodels.networks.dcgan import build_dcgan_discriminator, build_dcgan_generator
 from keras_genmodels.networks.mlp import build_mlp, build_mlp_discriminator, build_mlp_generator
-from keras_genmodels.networks.shapes import SUPPORTED_IMAGE_SIZES, check_image_shape
+from keras_genmodels.networks.shape_checks import SUPPORTED_IMAGE_SIZES, check_image_shape
 from keras_genmodels.validation import check_positive_int
 
 #: Hidden layers of the default vector generator and discriminator.

@@ -23,7 +23,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from keras_genmodels.networks.shapes import check_units
+from keras_genmodels.networks.shape_checks import check_units
 from keras_genmodels.validation import check_positive_int
 
 

@@ -8,7 +8,7 @@ that cannot work into an error naming the argument, before Keras builds any laye
 Example:
 
 ```python
-from keras_genmodels.networks.shapes import check_image_shape
+from keras_genmodels.networks.shape_checks import check_image_shape
 
 check_image_shape((28, 28, 1), "input_shape")   # (28, 28, 1)
 check_image_shape((30, 30, 1), "input_shape")   # ValueError naming `input_shape`
