@@ -68,8 +68,10 @@ class Stream(enum.IntEnum):
     PATH_LENGTH_LATENT = 23
     #: StyleGAN: the random image-space directions of path-length regularisation
     PATH_LENGTH_DIRECTION = 24
-    #: StyleGAN: the fixed noise inputs of `generate`/`sample` (not keyed by any step)
+    #: StyleGAN: the fixed noise inputs of `generate`/`synthesize` (not keyed by any step)
     CONSTANT_SYNTHESIS_NOISE = 25
+    #: StyleGAN: the per-image noise inputs of `sample` (keyed by its seed, not the model's)
+    SAMPLE_SYNTHESIS_NOISE = 26
     #: whether each image entering a CycleGAN history pool swaps with a stored one;
     #: index: the pool (0: domain A's discriminator, 1: domain B's)
     POOL_SWAP = 8

@@ -132,15 +132,31 @@ class StyleSpace:
         return np.concatenate([o.numpy() for o in out]) if out else np.zeros(
             (0, self.w_dim), np.float32)
 
-    def synthesize(self, w: Any, batch_size: int = 256) -> np.ndarray:
+    def synthesize(self, w: Any, batch_size: int = 256,
+                   noise_seed: int | None = None) -> np.ndarray:
         """Images in [0, 1] `(n, H, W, C)` from `w`: one style `(n, w_dim)` for every layer,
-        or per-layer styles `(n, num_ws, w_dim)` (style mixing), with the fixed noise."""
+        or per-layer styles `(n, num_ws, w_dim)` (style mixing).
+
+        Args:
+            w: the styles.
+            batch_size: images per batch.
+            noise_seed: `None` (the default) for the fixed noise maps, the same for every
+                image and call (the latent tools compare images of one noise); an int for
+                noise maps drawn per image from that seed, as the official metrics and
+                `sample` do.
+        """
         self.require_built("synthesize")
         w = tf.convert_to_tensor(as_numpy(w), tf.float32)
+        n = int(w.shape[0])
+        if noise_seed is None:
+            noise = self.constant_noise(n)
+        else:
+            seed = tf.constant([int(noise_seed), int(Stream.SAMPLE_SYNTHESIS_NOISE)], tf.int32)
+            noise = tf.random.stateless_normal([n, sgn.noise_size(self.resolution)], seed)
         outputs = []
-        for start in range(0, int(w.shape[0]), batch_size):
+        for start in range(0, n, batch_size):
             batch = w[start : start + batch_size]
-            images = self.synthesize_internal(batch, self.constant_noise(tf.shape(batch)[0]),
+            images = self.synthesize_internal(batch, noise[start : start + batch_size],
                                               ema=True)
             outputs.append(np.asarray(self.to_public(self.crop(images))))
         return np.concatenate(outputs)
@@ -165,19 +181,24 @@ class StyleSpace:
 
     def sample(self, n: int, seed: int | None = None, labels: Any = None,
                batch_size: int = 256, truncation: float | None = None) -> np.ndarray:
-        """Generates `n` images in [0, 1] with the EMA generator.
+        """Generates `n` images in [0, 1] with the EMA generator, each with its own codes
+        and noise maps (as the official metrics draw them; `generate(sample_latent(n,
+        seed))` gives the same codes with the fixed noise of the latent tools).
 
         Args:
             n: number of images.
-            seed: integer seed; the same seed gives the same images.
+            seed: integer seed of the codes and the noise; the same seed gives the same
+                images.
             labels: ignored (StyleGAN is unconditional).
             batch_size: images per batch.
             truncation: psi in the truncation trick; `None` for `truncation_psi`.
         """
         self.require_built("sample")
+        if seed is None:
+            seed = int(np.random.randint(0, 2**31 - 1))
         psi = self.truncation_psi if truncation is None else float(truncation)
         w = self.mapping(self.sample_z(n, seed), psi, batch_size)
-        return self.synthesize(w, batch_size)
+        return self.synthesize(w, batch_size, noise_seed=seed)
 
     def latent_origin(self) -> np.ndarray:
         """Where the latent tools start (`LatentTraversal`, `LatentExplorer`'s reset):

@@ -58,6 +58,7 @@ from keras_genmodels.models.adversarial import Adversarial, discriminate_pair
 from keras_genmodels.models.base import GenerativeModel
 from keras_genmodels.models.cross_replica import cross_replica_sum
 from keras_genmodels.models.random_streams import Stream
+from keras_genmodels.models.style_regularization import StyleRegularization
 from keras_genmodels.models.style_space import StyleSpace
 from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import stylegan as sgn
@@ -80,7 +81,7 @@ _NETWORKS = ("discriminator", "mapping_network", "synthesis_network")
 
 
 @keras.saving.register_keras_serializable(package="keras_genmodels")
-class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
+class StyleGAN(StyleSpace, StyleRegularization, Adversarial, TanhRange, GenerativeModel):
     """A StyleGAN2 with mixing, truncation, lazy R1 and path-length regularisation, EMA.
 
     Reported metrics: `d_loss` and `g_loss` (the non-saturating losses, without the
@@ -111,8 +112,9 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
             Defaults to 0.01.
         style_mixing_prob: probability of style mixing per batch, in [0, 1]. Defaults
             to 0.9.
-        r1_weight: `gamma` of R1, >= 0; `None` for StyleGAN2-ADA's heuristic
-            `0.0002 * resolution^2 / 32`.
+        r1_weight: `gamma` of R1, >= 0 (0 turns it off); `None` for StyleGAN2-ADA's
+            heuristic `0.0002 * resolution^2 / minibatch`, with the global minibatch of
+            each step.
         r1_interval: steps between R1 penalties (lazy regularisation). Defaults to 16.
         pl_weight: weight of the path-length penalty, >= 0 (0 turns it off). Defaults
             to 2.
@@ -216,9 +218,8 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
     # ------------------------------------------------------------------ networks
     @property
     def r1_weight(self) -> float | None:
-        """`gamma` of R1 (resolved from the resolution when given as `None`)."""
-        if self.r1_gamma is None and self.resolution is not None:
-            return 0.0002 * self.resolution**2 / 32
+        """`gamma` of R1 as given; `None`: StyleGAN2-ADA's heuristic, computed per batch
+        (`r1_gamma_of`)."""
         return self.r1_gamma
 
     def build_networks(self, data_shape: tuple[int, ...]) -> None:
@@ -256,15 +257,16 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
 
     def default_optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
         """StyleGAN2's Adam for both networks, with the paper's correction for lazy
-        regularisation: `lr * c`, `beta_2 ** c`, `c = interval / (interval + 1)`."""
+        regularisation where that network has a lazy penalty: `lr * c`, `beta_2 ** c`,
+        `c = interval / (interval + 1)` (`c = 1` when the penalty is off)."""
         from keras_genmodels.models import defaults
 
         row = defaults.OPTIMIZER_DEFAULTS.get(self.optimizer_family, {}).get("image", {})
         base = dict(row["*"][1]) if "*" in row else dict(PAPER_ADAM)
         optimizers = {}
-        for slot, interval in (("g_optimizer", self.pl_interval),
-                               ("d_optimizer", self.r1_interval)):
-            c = interval / (interval + 1.0)
+        for slot, interval, lazy in (("g_optimizer", self.pl_interval, self.pl_weight > 0),
+                                     ("d_optimizer", self.r1_interval, self.r1_enabled)):
+            c = interval / (interval + 1.0) if lazy else 1.0
             optimizers[slot] = keras.optimizers.Adam(**{
                 **base, "learning_rate": base["learning_rate"] * c,
                 "beta_1": base.get("beta_1", 0.0) ** c, "beta_2": base["beta_2"] ** c})
@@ -285,22 +287,6 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
         return self.pad(self.to_internal(x))
 
     # ------------------------------------------------------------------ training
-    #: How a lazy penalty is skipped: `"cond"` (a `tf.cond`: nothing is computed on the
-    #: other steps) or `"mask"` (computed every step and multiplied by 0 or 1). Measured
-    #: at 16 px, channels 32, batch 16, default intervals, on 2 shared CPU cores: "cond"
-    #: took 0.86x the step time of "mask" (minimum of 4 alternated 16-step runs).
-    lazy_regularization = "cond"
-
-    def lazy_step(self, interval: int) -> tf.Tensor:
-        return tf.equal(self.optimizer.iterations % interval, 0)
-
-    def lazily(self, apply: tf.Tensor, penalty: Any, skipped: Any) -> Any:
-        """`penalty()` where `apply` is true, else `skipped` (same structure)."""
-        if self.lazy_regularization == "mask":
-            mask = tf.cast(apply, tf.float32)
-            return tf.nest.map_structure(lambda v: v * mask, penalty())
-        return tf.cond(apply, penalty, lambda: skipped)
-
     def fake_images(self, ws, noise) -> tf.Tensor:
         return self.pad(self.crop(self.synthesize_internal(ws, noise, training=True)))
 
@@ -313,14 +299,14 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
         (`r1_weight / 2` in evaluation)."""
         d_real, d_fake = discriminate_pair(self.discriminate, real, fake, None, training)
         d_loss = kgl.minimax_discriminator_loss(d_real, d_fake)
-        gamma = self.r1_weight or 0.0
+        gamma = self.r1_gamma_of(tf.shape(real)[0]) if self.r1_enabled else 0.0
         r1 = tf.constant(0.0)
-        if gamma:
+        if self.r1_enabled:
             def penalty():
                 return kgl.r1_penalty(lambda v: self.discriminate(v, None, training), real)
             r1 = penalty() if apply_r1 is None else self.lazily(apply_r1, penalty, r1)
         if apply_r1 is None:
-            apply_r1 = tf.constant(bool(gamma))
+            apply_r1 = tf.constant(self.r1_enabled)
         interval = self.r1_interval if training else 1
         return {"d_loss": d_loss, "d_real": tf.reduce_mean(d_real),
                 "d_fake": tf.reduce_mean(d_fake), "r1_penalty": (r1, apply_r1),
@@ -330,53 +316,39 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
         n = tf.shape(real)[0]
         ws = self.mixed_styles(n, Stream.DISCRIMINATOR_LATENT, 0)
         fake = self.fake_images(ws, self.synthesis_noise(n, Stream.SYNTHESIS_NOISE, 0))
-        apply_r1 = self.lazy_step(self.r1_interval) if self.r1_weight else tf.constant(False)
+        apply_r1 = self.lazy_step(self.r1_interval) if self.r1_enabled else tf.constant(False)
         with tf.GradientTape() as tape:
             terms = self.discriminator_loss(real, fake, training=True, apply_r1=apply_r1)
             scaled = self.scaled_loss(self.d_optimizer, terms.pop("objective"))
         self.apply(self.d_optimizer, scaled, tape, self.optimizer_variables()["d_optimizer"])
         return terms
 
-    def path_length_inputs(self, n: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """The draws of path-length regularisation for `n` examples (drawn outside its
-        `tf.cond`, where the replicas' collective ops may run): codes, synthesis noise
-        and image-space directions `y ~ N(0, I) / sqrt(H W)`."""
-        size = self.resolution
-        channels = self.synthesis_network.output.shape[-1]
-        return (self.prior_sample(n, Stream.PATH_LENGTH_LATENT),
-                self.synthesis_noise(n, Stream.SYNTHESIS_NOISE, 2),
-                self.replica_noise(lambda m, seed: tf.random.stateless_normal(
-                    [m, size, size, channels], seed) / size, n, Stream.PATH_LENGTH_DIRECTION))
-
-    def path_length(self, z, noise, direction) -> tuple[tf.Tensor, tf.Tensor]:
-        """`(penalty, sum of the lengths)` of path-length regularisation."""
-        ws = self.broadcast_styles(self.map_latent(z, training=True))
-        with tf.GradientTape() as inner:
-            inner.watch(ws)
-            images = self.synthesize_internal(ws, noise, training=True)
-            projection = tf.reduce_sum(images * direction)
-        gradients = inner.gradient(projection, ws)
-        lengths = tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(gradients), 2), 1) + 1e-8)
-        penalty = tf.reduce_mean(tf.square(lengths - tf.stop_gradient(self.path_length_mean)))
-        return penalty, tf.reduce_sum(lengths)
+    def generator_loss(self, batch_size: Any, apply_pl: tf.Tensor) -> dict[str, Any]:
+        """The generator's objective and what it is made of: `g_loss` (non-saturating),
+        `pl_penalty` (computed where `apply_pl`), `objective = g_loss + pl_interval *
+        pl_weight * pl_penalty`, and for the running means the styles `ws`, the sum of
+        the path lengths `length_sum` and their count `pl_n`."""
+        noise = self.synthesis_noise(batch_size, Stream.SYNTHESIS_NOISE, 1)
+        ws = self.mixed_styles(batch_size, Stream.GENERATOR_LATENT, 1)
+        g_loss = kgl.non_saturating_generator_loss(
+            self.discriminate(self.fake_images(ws, noise), None, True))
+        pl_penalty = length_sum = tf.constant(0.0)
+        pl_n = tf.maximum(batch_size // PL_BATCH_SHRINK, 1)
+        if self.pl_weight:
+            pl_inputs = self.path_length_inputs(pl_n)
+            pl_penalty, length_sum = self.lazily(
+                apply_pl, lambda: self.path_length(*pl_inputs), (pl_penalty, length_sum))
+        return {"g_loss": g_loss, "pl_penalty": (pl_penalty, apply_pl),
+                "objective": g_loss + (self.pl_weight * self.pl_interval) * pl_penalty,
+                "ws": ws, "length_sum": length_sum, "pl_n": pl_n}
 
     def generator_update(self, batch_size) -> dict[str, tf.Tensor]:
-        noise = self.synthesis_noise(batch_size, Stream.SYNTHESIS_NOISE, 1)
         apply_pl = self.lazy_step(self.pl_interval) if self.pl_weight else tf.constant(False)
-        if self.pl_weight:
-            pl_n = tf.maximum(batch_size // PL_BATCH_SHRINK, 1)
-            pl_inputs = self.path_length_inputs(pl_n)
         with tf.GradientTape() as tape:
-            ws = self.mixed_styles(batch_size, Stream.GENERATOR_LATENT, 1)
-            g_loss = kgl.non_saturating_generator_loss(
-                self.discriminate(self.fake_images(ws, noise), None, True))
-            pl_penalty = length_sum = tf.constant(0.0)
-            if self.pl_weight:
-                pl_penalty, length_sum = self.lazily(
-                    apply_pl, lambda: self.path_length(*pl_inputs), (pl_penalty, length_sum))
-            total = g_loss + (self.pl_weight * self.pl_interval) * pl_penalty
-            scaled = self.scaled_loss(self.optimizer, total)
+            terms = self.generator_loss(batch_size, apply_pl)
+            scaled = self.scaled_loss(self.optimizer, terms.pop("objective"))
         self.apply(self.optimizer, scaled, tape, self.optimizer_variables()["g_optimizer"])
+        ws, length_sum, pl_n = terms.pop("ws"), terms.pop("length_sum"), terms.pop("pl_n")
         if self.pl_weight:
             mean = cross_replica_sum(length_sum) / cross_replica_sum(tf.cast(pl_n, tf.float32))
             updated = self.path_length_mean + self.pl_decay * (mean - self.path_length_mean)
@@ -385,7 +357,7 @@ class StyleGAN(StyleSpace, Adversarial, TanhRange, GenerativeModel):
             tf.cast(batch_size, tf.float32))
         self.w_avg.assign(w_mean + W_AVG_DECAY * (self.w_avg - w_mean))
         self.update_ema()
-        return {"g_loss": g_loss, "pl_penalty": (pl_penalty, apply_pl)}
+        return terms
 
     def update_ema(self) -> None:
         if self.ema_decay is not None:

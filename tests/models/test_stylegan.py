@@ -8,9 +8,12 @@ import inspect
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_genmodels as kg
+from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.models.stylegan import StyleGAN
+from keras_genmodels.networks import stylegan as sgn
 
 STEPS = 6
 #: the images' size: the networks work at 8x8, the model pads and crops
@@ -79,13 +82,14 @@ def test_lazy_path_length_updates_only_on_its_interval(trained):
 
 def test_truncation_psi_zero_gives_the_average_image_and_one_changes_nothing(trained):
     model, _, _ = trained
-    at_average = model.sample(4, seed=3, truncation=0.0)
+    z = model.sample_z(4, seed=3)
+    # with one noise for every image (synthesize's fixed noise), psi 0 is w_avg's image
+    at_average = model.synthesize(model.mapping(z, truncation=0.0))
     np.testing.assert_allclose(at_average, np.repeat(at_average[:1], 4, 0), atol=1e-6)
     average = model.synthesize(model.w_avg.numpy()[None])
     np.testing.assert_allclose(at_average[:1], average, atol=1e-6)
-    z = model.sample_z(4, seed=3)
     np.testing.assert_allclose(model.sample(4, seed=3, truncation=1.0),
-                               model.synthesize(model.mapping(z)), atol=1e-6)
+                               model.synthesize(model.mapping(z), noise_seed=3), atol=1e-6)
     assert not np.allclose(model.sample(4, seed=3, truncation=0.5),
                            model.sample(4, seed=3), atol=1e-4)
 
@@ -101,17 +105,26 @@ def test_style_mixing_changes_the_output(trained):
     np.testing.assert_allclose(plain, model.synthesize(w[:1]), atol=1e-6)
 
 
-def test_sample_uses_the_moving_average(trained):
+def test_sample_uses_the_moving_average_and_noise_of_its_own(trained):
     model, _, _ = trained
     z = model.sample_z(4, seed=0)
+    noise = tf.random.stateless_normal(
+        [4, sgn.noise_size(model.resolution)],
+        tf.constant([0, int(Stream.SAMPLE_SYNTHESIS_NOISE)], tf.int32))
     ema = model.to_public(model.crop(model.synthesize_internal(
-        model.map_latent(z, ema=True), model.constant_noise(4), ema=True)))
-    raw = model.to_public(model.crop(model.synthesize_internal(
-        model.map_latent(z), model.constant_noise(4))))
+        model.map_latent(z, ema=True), noise, ema=True)))
+    raw = model.to_public(model.crop(model.synthesize_internal(model.map_latent(z), noise)))
     sample = model.sample(4, seed=0)
     np.testing.assert_allclose(sample, ema.numpy(), atol=1e-6)
     assert np.abs(sample - raw.numpy()).max() > 1e-4
     np.testing.assert_array_equal(sample, model.sample(4, seed=0))
+    # one code, four noise draws: four different images (the fixed noise gives one; the
+    # noise strengths start at 0, so after a few steps the differences are small)
+    w = np.repeat(model.sample_w(1, seed=3), 4, axis=0)
+    drawn = model.synthesize(w, noise_seed=5)
+    fixed = model.synthesize(w)
+    np.testing.assert_allclose(fixed[1:], np.repeat(fixed[:1], 3, axis=0), atol=1e-7)
+    assert min(np.abs(drawn[0] - drawn[i]).max() for i in (1, 2, 3)) > 1e-6
 
 
 def test_latent_tools_work_in_w(trained, tmp_path):
@@ -119,7 +132,10 @@ def test_latent_tools_work_in_w(trained, tmp_path):
     assert model.latent_space == "w"
     w = model.sample_latent(3, seed=5).numpy()
     np.testing.assert_allclose(w, model.sample_w(3, seed=5), atol=1e-6)
-    np.testing.assert_allclose(model.generate_batched(w), model.sample(3, seed=5), atol=1e-6)
+    # generate: the fixed noise of the latent tools; sample: noise drawn per image
+    np.testing.assert_allclose(model.generate_batched(w), model.synthesize(w), atol=1e-6)
+    np.testing.assert_allclose(model.sample(3, seed=5), model.synthesize(w, noise_seed=5),
+                               atol=1e-6)
     traversal = kg.callbacks.LatentTraversal(tmp_path / "t", z_ref=model.w_avg.numpy(),
                                              steps=3, max_dims=2)
     interpolation = kg.callbacks.LatentInterpolation(tmp_path / "i", pairs=(w[:2], w[1:]),
