@@ -22,6 +22,8 @@ centers, std = mode_centers("ring8")  # (8, 2) float32, 0.02
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from keras_genmodels.validation import check_choice, check_non_negative, check_positive_int
@@ -115,7 +117,7 @@ def make_ring(
     return _sample(centers, std, num_samples, np.random.default_rng(seed))
 
 
-def make_grid(
+def make_grid_mixture(
     num_samples: int,
     grid_size: int = 5,
     spacing: float = 2.0,
@@ -127,7 +129,7 @@ def make_grid(
     Example:
 
     ```python
-    x, y = make_grid(500, grid_size=5, spacing=2.0, std=0.05, seed=0)
+    x, y = make_grid_mixture(500, grid_size=5, spacing=2.0, std=0.05, seed=0)
     x.shape, y.max()   # ((500, 2), 24)
     ```
 
@@ -144,6 +146,27 @@ def make_grid(
     """
     centers = grid_centers(grid_size, spacing)
     return _sample(centers, std, num_samples, np.random.default_rng(seed))
+
+
+def make_grid(
+    num_samples: int,
+    grid_size: int = 5,
+    spacing: float = 2.0,
+    std: float = 0.05,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deprecated: the same as `make_grid_mixture`, which it calls.
+
+    The name read as `kg.images.make_grid` (a grid of images); it warns with a
+    `DeprecationWarning` and will be removed.
+    """
+    warnings.warn(
+        "`keras_genmodels.datasets.make_grid` is deprecated: use `make_grid_mixture` (the "
+        "same function); `kg.images.make_grid` is the grid of images.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return make_grid_mixture(num_samples, grid_size, spacing, std, seed)
 
 
 def mode_centers(name: str) -> tuple[np.ndarray, float]:
@@ -177,7 +200,7 @@ def load_mixture(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Builds train and test splits of a named mixture in its published setting.
 
-    The train split equals `make_ring(num_train, seed=seed)` (or `make_grid`); the test
+    The train split equals `make_ring(num_train, seed=seed)` (or `make_grid_mixture`); the test
     split comes from an independent random stream derived from the same seed.
 
     Example:

@@ -6,6 +6,7 @@ import pytest
 from keras_genmodels.datasets import (
     grid_centers,
     make_grid,
+    make_grid_mixture,
     make_ring,
     mode_centers,
     ring_centers,
@@ -47,8 +48,8 @@ def test_make_ring_samples_lie_near_their_centres():
     np.testing.assert_array_equal(nearest, y)
 
 
-def test_make_grid_samples_lie_near_their_centres():
-    x, y = make_grid(5000, seed=0)
+def test_make_grid_mixture_samples_lie_near_their_centres():
+    x, y = make_grid_mixture(5000, seed=0)
     assert x.shape == (5000, 2) and y.dtype == np.int32
     assert set(y.tolist()) == set(range(25))
     distances = np.linalg.norm(x - grid_centers()[y], axis=1)
@@ -57,7 +58,7 @@ def test_make_grid_samples_lie_near_their_centres():
 
 
 def test_modes_are_roughly_equally_weighted():
-    _, y = make_grid(25000, seed=1)
+    _, y = make_grid_mixture(25000, seed=1)
     counts = np.bincount(y, minlength=25)
     assert counts.min() > 800 and counts.max() < 1200
 
@@ -92,8 +93,8 @@ def test_mode_centers_rejects_unknown_names():
         (lambda: make_ring(0), "num_samples"),
         (lambda: make_ring(10, num_modes=0), "num_modes"),
         (lambda: make_ring(10, std=-1.0), "std"),
-        (lambda: make_grid(10, grid_size=0), "grid_size"),
-        (lambda: make_grid(10, spacing=-2.0), "spacing"),
+        (lambda: make_grid_mixture(10, grid_size=0), "grid_size"),
+        (lambda: make_grid_mixture(10, spacing=-2.0), "spacing"),
     ],
 )
 def test_invalid_arguments_are_named(call, argument):
@@ -105,5 +106,13 @@ def test_load_mixture_splits():
     (x_train, y_train), (x_test, y_test) = load_mixture("grid25", num_train=300, num_test=50)
     assert x_train.shape == (300, 2) and x_test.shape == (50, 2)
     assert y_train.dtype == np.int32 and y_test.shape == (50,)
-    np.testing.assert_array_equal(x_train, make_grid(300, seed=0)[0])
-    assert not np.array_equal(x_test, make_grid(50, seed=0)[0])
+    np.testing.assert_array_equal(x_train, make_grid_mixture(300, seed=0)[0])
+    assert not np.array_equal(x_test, make_grid_mixture(50, seed=0)[0])
+
+
+def test_make_grid_is_a_deprecated_alias_of_make_grid_mixture():
+    with pytest.warns(DeprecationWarning, match="use `make_grid_mixture`"):
+        x, y = make_grid(300, grid_size=3, seed=2)
+    x_new, y_new = make_grid_mixture(300, grid_size=3, seed=2)
+    np.testing.assert_array_equal(x, x_new)
+    np.testing.assert_array_equal(y, y_new)
