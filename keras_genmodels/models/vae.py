@@ -75,7 +75,10 @@ class VAE(GenerativeModel):
             `likelihood="auto"`, the scale of the vectors' Gaussian.
         beta: weight of the KL term (beta-VAE), >= 0.
         kl_warmup_steps: optimizer steps over which the KL weight rises linearly from 0
-            to `beta`; 0 disables the warm-up.
+            to `beta`; 0 disables the warm-up. `"auto"` (the default) takes the data's
+            row of `models.defaults.KL_WARMUP_DEFAULTS` when the networks are built: none
+            for images, 400 steps for vectors (without it the posterior of a VAE on 2-D
+            mixtures collapses).
         free_bits: nats per latent dimension below which the KL is not penalised.
         prior: a `tfd.Distribution` over codes; `None` for the standard normal.
         seed: base seed of the training noise.
@@ -93,7 +96,7 @@ class VAE(GenerativeModel):
         likelihood: str | dict | kgd.Likelihood = "auto",
         likelihood_scale: float | str | None = None,
         beta: float = 1.0,
-        kl_warmup_steps: int = 0,
+        kl_warmup_steps: int | str = "auto",
         free_bits: float = 0.0,
         prior: Any = None,
         seed: int | None = None,
@@ -110,7 +113,8 @@ class VAE(GenerativeModel):
         self.auto_argument("likelihood", likelihood,
                            lambda value: kgd.get_likelihood(value, **options))
         self.beta = check_non_negative(beta, "beta")
-        self.kl_warmup_steps = int(check_non_negative(kl_warmup_steps, "kl_warmup_steps"))
+        self.auto_argument("kl_warmup_steps", kl_warmup_steps, lambda value: int(
+            check_non_negative(value, "kl_warmup_steps")))
         self.free_bits = check_non_negative(free_bits, "free_bits")
         if self.free_bits and not kgd.factorises(self.prior):
             raise ValueError(
@@ -184,7 +188,7 @@ class VAE(GenerativeModel):
 
     def current_kl_weight(self) -> tf.Tensor:
         """The current weight `beta * w_t` of the KL term (warm-up included)."""
-        if self.kl_warmup_steps == 0 or self.optimizer is None:
+        if not self.kl_warmup_steps or self.optimizer is None:
             return tf.constant(self.beta, tf.float32)
         step = tf.cast(self.optimizer.iterations, tf.float32)
         return self.beta * tf.minimum(1.0, step / float(self.kl_warmup_steps))
@@ -290,7 +294,6 @@ class VAE(GenerativeModel):
             likelihood="auto" if self.given_auto("likelihood") else self.likelihood.get_config(),
             likelihood_scale=self.likelihood_scale,
             beta=self.beta,
-            kl_warmup_steps=self.kl_warmup_steps,
             free_bits=self.free_bits,
         )
         return config
