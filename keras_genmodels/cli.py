@@ -9,7 +9,7 @@ named dataset or a local `.npz` file, with the same logs and pictures.
 The command shows what a user needs: Keras' progress, where the logs are, and errors.
 TensorFlow's C++ start-up lines (CUDA probing on a machine without a GPU, CPU instruction
 notes) are filtered out when the package is imported by the command (see
-`keras_genmodels/__init__.py`); set `TF_CPP_MIN_LOG_LEVEL=0` to see them.
+`keras_genmodels/quiet_start.py`); set `TF_CPP_MIN_LOG_LEVEL=0` to see them.
 
 Example:
 

@@ -15,7 +15,7 @@ import pytest
 from keras_genmodels import cli
 from keras_genmodels.models.defaults import OPTIMIZER_DEFAULTS
 
-# TensorFlow's C++ start-up lines on a machine without a GPU (see keras_genmodels/__init__).
+# TensorFlow's C++ start-up lines on a machine without a GPU (see keras_genmodels/quiet_start).
 STARTUP_NOISE = re.compile(
     r"failed call to cuInit|CUDA error|cudart_stub|Could not find cuda drivers|This "
     r"TensorFlow binary is optimized|absl::InitializeLog|cpu_feature_guard|"
