@@ -19,11 +19,17 @@ samplers, all using the encoder as a proposal:
   sampling); every round's estimate is a valid self-normalised one, the rounds only
   move the proposal towards the posterior.
 
-Single imputation (`num_draws=1`) estimates `E[x_miss | x_obs]`, the completion with the
-least expected squared error: the weighted mean for `"importance"`, and for the chains
-the mean of `E[x_miss | z_t]` over their second half (the first half is burn-in).
-Multiple imputation (`num_draws > 1`) returns draws: each chain's last state, or codes
-resampled by weight.
+Single imputation (`num_draws=1`, `fill="auto"`) estimates `E[x_miss | x_obs]`, the
+completion with the least expected squared error: the weighted mean for `"importance"`,
+and for the chains the mean of `E[x_miss | z_t]` over their second half (the first half
+is burn-in). Multiple imputation (`num_draws > 1`) returns draws from
+`p(x_miss | x_obs)`, as Rubin's rules need (their spread is the between-imputation
+variance): each an independent chain's last state `x_miss ~ p(x_miss | z_T)`, or for
+`"importance"` a code resampled by weight and `x_miss ~ p(x_miss | z)` there
+(sampling-importance-resampling, as in MIWAE). `fill="mean"` puts the decoder mean
+`E[x_miss | z]` at those codes instead: less spread than the conditional (it leaves out
+the likelihood's own noise), but grey levels where a Bernoulli draw is binary;
+`fill="draw"` with `num_draws=1` gives one draw.
 
 Mathematical Details
 
@@ -38,9 +44,8 @@ The importance weights are those of the IWAE bound restricted to the observed en
 
 and `E[x_miss | x_obs] ~ sum_k w~_k E[x_miss | z_k]` with `w~ = w / sum w`.
 `log p(x_obs | z)` sums the likelihood's per-entry log-probabilities over the observed
-entries (the likelihoods factorise over entries). The values filled in are means of
-`p(x_miss | z)` at the codes, not draws from it: a Bernoulli draw would binarise
-grey-level pixels; the chains themselves move with draws.
+entries (the likelihoods factorise over entries). The chains move with draws of
+`x_miss ~ p(x_miss | z)` whatever `fill` is.
 
 Example:
 
@@ -53,6 +58,10 @@ mask[14:] = 0                                   # bottom half missing
 completed = kg.applications.impute(vae, x_test[:16], mask, method="importance")
 draws = kg.applications.impute(vae, x_test[:16], mask, num_draws=5)   # (5, 16, 28, 28, 1)
 ```
+
+Images (and data of a likelihood defined on [0, 1]) are clipped into [0, 1] after
+imputation, as every image the package returns is, so a Gaussian likelihood's draws near
+the edges pile up there.
 """
 
 from __future__ import annotations
@@ -68,6 +77,7 @@ from keras_genmodels.distributions import DiscretizedLogisticLikelihood
 from keras_genmodels.validation import as_numpy, check_choice, check_positive_int
 
 METHODS = ("pseudo_gibbs", "metropolis_within_gibbs", "importance")
+FILLS = ("auto", "draw", "mean")
 
 
 class _Stream(enum.IntEnum):
@@ -90,6 +100,7 @@ def impute(
     labels: Any = None,
     batch_size: int = 256,
     seed: int = 0,
+    fill: str = "auto",
 ) -> np.ndarray:
     """Fills the missing entries of `x` with a trained VAE.
 
@@ -109,11 +120,18 @@ def impute(
         method: `"pseudo_gibbs"`, `"metropolis_within_gibbs"` or `"importance"`.
         num_iterations: chain steps of the two Gibbs samplers, or rounds of
             `"importance"`, >= 1.
-        num_draws: imputations per example; above 1 gives multiple imputation.
+        num_draws: imputations per example; above 1 gives multiple imputation (draws
+            from `p(x_miss | x_obs)`, one independent chain or resampling each).
         num_samples: importance samples `K` of `"importance"`, >= 1.
         labels: class labels `(n,)` for a conditional model.
         batch_size: examples processed at once.
         seed: the same seed gives the same imputations.
+        fill: what fills the missing entries. `"auto"`: the estimate of
+            `E[x_miss | x_obs]` for `num_draws=1`, draws for `num_draws > 1`;
+            `"draw"`: draws `x_miss ~ p(x_miss | z)` at the imputation's code, so the
+            imputations are draws from `p(x_miss | x_obs)` (one draw for `num_draws=1`);
+            `"mean"`: the decoder mean `E[x_miss | z]` at that code (for `num_draws=1`,
+            the same estimate as `"auto"`).
 
     Returns:
         float32 data of the shape of `x` (for `num_draws=1`) or `(num_draws, *x.shape)`,
@@ -125,6 +143,11 @@ def impute(
     num_samples = check_positive_int(num_samples, "num_samples")
     batch_size = check_positive_int(batch_size, "batch_size")
     seed = check_positive_int(seed, "seed", minimum=0)
+    fill = check_choice(fill, "fill", FILLS)
+    if fill == "auto":
+        fill = "mean" if num_draws == 1 else "draw"
+    # a draw, the decoder mean at the last code, or (one imputation) its average
+    output = "draw" if fill == "draw" else ("average" if num_draws == 1 else "mean")
     if not hasattr(model, "likelihood") or not hasattr(model, "decoder_params"):
         raise TypeError(
             f"`model` must be a trained VAE or ConditionalVAE (with a likelihood), got "
@@ -148,11 +171,11 @@ def impute(
             if method == "importance":
                 completed = _adaptive_importance(
                     model, filled[start:stop], batch_observed, batch_labels, key,
-                    num_iterations, num_samples, num_draws > 1)
+                    num_iterations, num_samples, output)
             else:
                 completed = _gibbs(model, tf.constant(filled[start:stop]), batch_observed,
                                    batch_labels, key, num_iterations,
-                                   method == "metropolis_within_gibbs", num_draws == 1).numpy()
+                                   method == "metropolis_within_gibbs", output).numpy()
             batches.append(completed)
         completed = np.concatenate(batches, axis=0)
         if x.ndim == 4 or model.requires_unit_interval:
@@ -185,12 +208,26 @@ def _draw_entries(model, params, seed) -> tf.Tensor:
     return tf.cast(draw, tf.float32)
 
 
+def metropolis_log_ratio(model, x, labels, posterior, z, proposal) -> tf.Tensor:
+    """`log rho` of Metropolis-within-Gibbs (before the `min(1, .)`), per example:
+    `log p(x^ | z') p(z') q(z | x^) - log p(x^ | z) p(z) q(z' | x^)`, with `x^` the current
+    completion and `posterior = q(. | x^)`."""
+    log_target_new = (model.likelihood.log_prob(model.decoder_params(proposal, labels), x)
+                      + model.prior.log_prob(proposal))
+    log_target_old = (model.likelihood.log_prob(model.decoder_params(z, labels), x)
+                      + model.prior.log_prob(z))
+    return (log_target_new - log_target_old + posterior.log_prob(z)
+            - posterior.log_prob(proposal))
+
+
 @tf.function(reduce_retracing=True)
 def _gibbs(model, x, observed, labels, key, num_iterations: int, metropolis: bool,
-           average: bool):
-    """Pseudo-Gibbs or Metropolis-within-Gibbs. Returns the decoder mean at the last code,
-    or with `average` its mean over the second half of the chain (the first half is
-    burn-in): a Rao-Blackwellised estimate of `E[x | x_obs]`."""
+           output: str):
+    """Pseudo-Gibbs or Metropolis-within-Gibbs from the completion `x`. Returns, by
+    `output`: `"draw"`, the chain's last completion (its entries drawn from
+    `p(x_miss | z_T)`); `"mean"`, the decoder mean at the last code; `"average"`, the
+    decoder mean averaged over the second half of the chain (the first half is burn-in),
+    a Rao-Blackwellised estimate of `E[x | x_obs]`."""
     posterior = model.posterior(x, labels)
     z = posterior.sample(seed=_seed(key, _Stream.CODES))
     total = tf.zeros_like(x)
@@ -199,12 +236,7 @@ def _gibbs(model, x, observed, labels, key, num_iterations: int, metropolis: boo
         posterior = model.posterior(x, labels)
         proposal = posterior.sample(seed=_seed(key, _Stream.CODES, step))
         if metropolis:
-            log_target_new = (model.likelihood.log_prob(model.decoder_params(proposal, labels), x)
-                              + model.prior.log_prob(proposal))
-            log_target_old = (model.likelihood.log_prob(model.decoder_params(z, labels), x)
-                              + model.prior.log_prob(z))
-            log_rho = (log_target_new - log_target_old + posterior.log_prob(z)
-                       - posterior.log_prob(proposal))
+            log_rho = metropolis_log_ratio(model, x, labels, posterior, z, proposal)
             uniform = tf.random.stateless_uniform(tf.shape(log_rho),
                                                   _seed(key, _Stream.ACCEPT, step))
             accept = tf.math.log(uniform) < log_rho
@@ -216,21 +248,24 @@ def _gibbs(model, x, observed, labels, key, num_iterations: int, metropolis: boo
             total += model.likelihood.mean(params)
         entries = _draw_entries(model, params, _seed(key, _Stream.ENTRIES, step))
         x = observed * x + (1.0 - observed) * entries
-    if average:
+    if output == "draw":
+        return x
+    if output == "average":
         return total / tf.cast(num_iterations - burn_in, tf.float32)
     return model.likelihood.mean(params)
 
 
 def _adaptive_importance(model, filled: np.ndarray, observed: tf.Tensor, labels, key,
-                         num_rounds: int, num_samples: int, resample: bool) -> np.ndarray:
+                         num_rounds: int, num_samples: int, output: str) -> np.ndarray:
     """Rounds of importance sampling, each proposing from `q(z | x^)` with `x^` completed
-    by the previous round's estimate; the last round resamples when `resample`."""
+    by the previous round's estimate; the last round gives `output` (`"average"`: the
+    weighted mean; `"mean"`, `"draw"`: resampled, see `_importance`)."""
     x = tf.constant(filled)
     for round_ in range(num_rounds):
         last = round_ == num_rounds - 1
         estimate = _importance(model, x, observed, labels,
                                tf.random.experimental.stateless_fold_in(key, round_),
-                               num_samples, resample and last)
+                               num_samples, output if last else "average")
         x = observed * x + (1.0 - observed) * tf.clip_by_value(estimate, *_range(model, x))
     return estimate.numpy()
 
@@ -242,9 +277,10 @@ def _range(model, x: tf.Tensor) -> tuple[float, float]:
 
 
 @tf.function(reduce_retracing=True)
-def _importance(model, x, observed, labels, key, num_samples: int, resample: bool):
-    """The self-normalised importance estimate of `E[x_miss | x_obs]` (or, with
-    `resample`, the decoder mean at one code drawn in proportion to the weights)."""
+def _importance(model, x, observed, labels, key, num_samples: int, output: str):
+    """The self-normalised importance estimate of `E[x_miss | x_obs]` (`"average"`), or
+    at one code resampled in proportion to the weights the decoder mean (`"mean"`) or a
+    draw from the likelihood (`"draw"`)."""
     posterior = model.posterior(x, labels)
     z = posterior.sample(num_samples, seed=_seed(key, _Stream.CODES))  # (K, batch, latent)
     batch = tf.shape(x)[0]
@@ -254,13 +290,17 @@ def _importance(model, x, observed, labels, key, num_samples: int, resample: boo
                                          _tile(observed, num_samples)),
                         [num_samples, batch])
     log_w = log_px + model.prior.log_prob(z) - posterior.log_prob(z)
-    means = tf.reshape(model.likelihood.mean(params),
-                       tf.concat([[num_samples, batch], tf.shape(x)[1:]], 0))
-    if resample:
+    if output != "average":
         index = tf.random.stateless_categorical(tf.transpose(log_w), 1,
                                                 _seed(key, _Stream.RESAMPLE))[:, 0]
-        return tf.gather(tf.transpose(means, tf.concat([[1, 0], tf.range(2, tf.rank(means))],
-                                                       0)), index, batch_dims=1)
+        # the flat (sample-major) position of example b's chosen code
+        chosen = tf.gather(params, index * tf.cast(batch, tf.int64)
+                           + tf.range(tf.cast(batch, tf.int64)))
+        if output == "draw":
+            return _draw_entries(model, chosen, _seed(key, _Stream.ENTRIES))
+        return model.likelihood.mean(chosen)
+    means = tf.reshape(model.likelihood.mean(params),
+                       tf.concat([[num_samples, batch], tf.shape(x)[1:]], 0))
     weights = tf.nn.softmax(log_w, axis=0)
     weights = tf.reshape(weights, tf.concat([[num_samples, batch],
                                              tf.ones([tf.rank(x) - 1], tf.int32)], 0))
