@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from keras_genmodels.metrics import features
 from keras_genmodels.metrics.classifier_score import classifier_score, inception_score
 
 
@@ -76,7 +77,6 @@ def test_bad_inputs_raise_errors_naming_the_argument():
 
 
 def test_inception_score_uses_inception_features_with_the_weights(monkeypatch):
-    features = pytest.importorskip("keras_genmodels.metrics.features")
     made = []
 
     class FakeInception(TableClassifier):
