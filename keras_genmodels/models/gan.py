@@ -99,9 +99,10 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
             data: the model learns `clusters` k-means clusters of the data during `fit`
             (`models.clusters.DataClusters`, saved with the model), both networks take the
             one-hot cluster of each example as a conditional GAN takes its label, and a
-            sample's cluster is drawn, in proportion to the clusters' shares of the data,
-            from the first coordinate of its code (so `generate(z)` stays a function of
-            `z`). An int >= 2, `None` (off), or `"auto"` (the default): 50 for vectors
+            sample's cluster is drawn in proportion to the clusters' shares of the data,
+            independently of its code as in training, by a hash of the code
+            (`models.clusters.code_hash`, so `generate(z)` stays a function of `z`). An
+            int >= 2, `None` (off), or `"auto"` (the default): 50 for vectors
             when the networks are the defaults and the prior the standard normal
             (`models.defaults.CLUSTERS_DEFAULTS`; it took `grid25` from 12-20 of the 25
             modes to 24-25 in 40 epochs), off for images, for conditional models and for
@@ -216,7 +217,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
     def generator_inputs(self, z: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
         """What the generator takes for codes `z`: `z`, with the one-hot labels appended
         (conditional) or the one-hot clusters (self-conditioned; `labels=None` draws
-        them from the clusters' shares of the data, by the first coordinate of `z`)."""
+        them from the clusters' shares of the data, by a hash of `z`)."""
         if not self.condition_dim:
             return z
         if self.clusters is not None and labels is None:

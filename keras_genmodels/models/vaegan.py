@@ -106,9 +106,10 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
         clusters: self-conditioning on vector data, as in `GAN`: the decoder and the
             discriminator take the one-hot k-means cluster of each example (a
             reconstruction and the prior samples of a batch take the clusters of its data;
-            `generate(z)` draws one from the first coordinate of `z`). An int >= 2, `None`
-            (off) or `"auto"` (the default): 50 for vectors with the default decoder,
-            discriminator and prior, off otherwise. The encoder does not see the cluster.
+            `generate(z)` draws one by a hash of `z`, independent of it as in training).
+            An int >= 2, `None` (off) or `"auto"` (the default): 50 for vectors with the
+            default decoder, discriminator and prior, off otherwise. The encoder does not
+            see the cluster.
         **kwargs: passed to `keras.Model`.
     """
 
@@ -225,7 +226,7 @@ class VAEGAN(SelfConditioned, TanhRange, GenerativeModel):
 
     def decoder_inputs(self, z: tf.Tensor, clusters: Any = None) -> tf.Tensor:
         """What the decoder takes for codes `z`: `z`, with the one-hot clusters appended
-        when self-conditioned (`None`: drawn from the first coordinate of `z`)."""
+        when self-conditioned (`None`: drawn by a hash of `z`)."""
         if self.data_clusters is None:
             return z
         if clusters is None:

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
+from scipy import stats
 
 import keras_genmodels as kg
 from keras_genmodels.models import DataClusters
+from keras_genmodels.models.clusters import code_hash
 from keras_genmodels.networks import build_mlp_discriminator, build_mlp_generator
 
 
@@ -79,8 +81,8 @@ def test_a_self_conditioned_gan_trains_and_samples_by_its_codes():
     z = gan.sample_latent(500, seed=1)
     np.testing.assert_array_equal(gan.generate(z), gan.generate(z))  # a function of z
     assert gan.sample(7, seed=2).shape == (7, 2)
-    # the first coordinate of the code picks the cluster, in proportion to the data
-    drawn = np.asarray(gan.data_clusters.draw(0.5 * (1 + tf.math.erf(z[:, 0] / 2**0.5))))
+    # a hash of the code picks the cluster, in proportion to the data
+    drawn = np.asarray(gan.data_clusters.draw(code_hash(z)))
     inputs = np.asarray(gan.generator_inputs(z, None))
     np.testing.assert_array_equal(inputs[:, 8:].argmax(axis=1), drawn)
     shares = np.bincount(drawn, minlength=10) / 500
@@ -118,8 +120,7 @@ def test_bad_clusters_are_refused():
     with pytest.raises(ValueError, match="num_classes"):
         kg.ConditionalGAN(8, num_classes=3, clusters=10)
     prior = tfp.distributions.MultivariateNormalDiag(tf.zeros(8), tf.ones(8))
-    with pytest.raises(ValueError, match="prior"):
-        kg.GAN(8, clusters=10, prior=prior)
+    assert kg.GAN(8, clusters=10, prior=prior, data_shape=(2,)).clusters == 10  # any prior
     with pytest.raises(ValueError, match="vector data"):
         kg.GAN(8, clusters=10, data_shape=(28, 28, 1))
 
@@ -154,3 +155,18 @@ def test_a_self_conditioned_vaegan_reconstructs_at_the_cluster_of_each_example(t
     vaegan.save(tmp_path / "vaegan.keras")
     restored = keras.saving.load_model(tmp_path / "vaegan.keras")
     np.testing.assert_array_equal(restored.reconstruct(batch), vaegan.reconstruct(batch))
+
+
+def test_sampled_clusters_are_independent_of_the_code_as_in_training():
+    # training pairs each code with the cluster of a data example, whatever the code; so
+    # does sampling: the clusters' shares hold in every region of the code space (tying
+    # the cluster to the first coordinate, as 0.2 did, fails this: cluster 0 then takes
+    # only codes with z[0] below a quantile)
+    z = np.random.default_rng(0).normal(size=(40000, 8)).astype("float32")
+    u = np.asarray(code_hash(z))
+    assert 0.0 <= u.min() and u.max() < 1.0
+    assert stats.kstest(u, "uniform").statistic < 0.01
+    for coordinate in (0, 3, 7):
+        for region in (z[:, coordinate] < -1.0, z[:, coordinate] > 1.0):
+            assert abs(u[region].mean() - 0.5) < 0.02
+    np.testing.assert_array_equal(u, np.asarray(code_hash(z)))  # a function of the code
