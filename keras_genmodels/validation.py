@@ -162,6 +162,52 @@ def check_labels(
     return array.astype(np.int32)
 
 
+def check_conditions(
+    y: Any, num_classes: int, name: str = "y", batch_size: int | None = None
+) -> np.ndarray:
+    """Checks the labels of a conditional model: class indices, one-hot rows or soft
+    one-hot rows (probabilities over the classes).
+
+    Integer labels `(batch,)` or `(batch, 1)` and exact one-hot rows `(batch, num_classes)`
+    (as `keras.utils.to_categorical` makes) become int32 indices; other rows of
+    `num_classes` non-negative numbers summing to 1 (soft labels, e.g. label smoothing or
+    mixtures of classes) are kept as float32 rows, which the networks take as they take a
+    one-hot label.
+
+    Example:
+
+    ```python
+    check_conditions(keras.utils.to_categorical([2, 0], 3), 3)    # array([2, 0], int32)
+    check_conditions([[0.5, 0.5, 0.0]], 3)                        # float32 (1, 3)
+    ```
+
+    Args:
+        y: the labels.
+        num_classes: the number of classes.
+        name: the argument's name, used in error messages.
+        batch_size: if given, the number of labels must equal it.
+
+    Returns:
+        int32 `(batch,)` indices, or float32 `(batch, num_classes)` soft rows.
+    """
+    if y is not None:
+        array = as_numpy(y)
+        if array.ndim == 2 and array.shape[1] == num_classes and num_classes > 1:
+            rows = array.astype(np.float64)
+            if not np.all(np.isfinite(rows)) or rows.min(initial=0.0) < 0 or (
+                    rows.size and np.abs(rows.sum(axis=1) - 1.0).max() > 1e-3):
+                raise ValueError(
+                    f"`{name}` has shape {array.shape}: rows of {num_classes} numbers must "
+                    "be one-hot or soft labels (non-negative, each row summing to 1).")
+            if batch_size is not None and array.shape[0] != batch_size:
+                raise ValueError(
+                    f"`{name}` has {array.shape[0]} labels for {batch_size} examples.")
+            if np.all((rows == 0.0) | (rows == 1.0)):
+                return np.argmax(rows, axis=1).astype(np.int32)
+            return rows.astype(np.float32)
+    return check_labels(y, num_classes, name, batch_size)
+
+
 def check_shape_matches(array: np.ndarray, expected: Sequence[int | None], name: str) -> None:
     """Raises `ValueError` if `array.shape[1:]` differs from the model's `expected` shape."""
     got = tuple(array.shape[1:])

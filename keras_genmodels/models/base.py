@@ -32,10 +32,12 @@ from keras_genmodels.models.data_defaults import DataDefaults, data_kind_of
 from keras_genmodels.models.inputs import InputChecks
 from keras_genmodels.models.optimizer_slots import OptimizerSlots
 from keras_genmodels.models.random_streams import RandomStreams
-from keras_genmodels.validation import as_numpy, check_labels, check_positive_int
+from keras_genmodels.models.serving import Serving
+from keras_genmodels.validation import as_numpy, check_conditions, check_positive_int
 
 
-class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, keras.Model):
+class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, Serving,
+                      keras.Model):
     """Base class of the package's generative models (a `keras.Model`).
 
     Subclasses implement `build_networks(data_shape)`, `generate(z, labels)` (latent
@@ -179,9 +181,14 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
 
     def one_hot(self, labels: tf.Tensor, depth: int | None = None) -> tf.Tensor:
         """One-hot float encoding of integer labels `(batch,)` for conditional networks,
-        `depth` wide (default `num_classes`; a self-conditioned GAN passes its clusters)."""
+        `depth` wide (default `num_classes`; a self-conditioned GAN passes its clusters);
+        rows `(batch, depth)` (one-hot or soft labels) are taken as they are."""
+        depth = depth or self.num_classes
+        labels = tf.convert_to_tensor(labels)
+        if labels.shape.rank == 2 and labels.shape[-1] == depth and depth > 1:
+            return tf.cast(labels, self.compute_dtype)
         labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-        return tf.one_hot(labels, depth or self.num_classes, dtype=self.compute_dtype)
+        return tf.one_hot(labels, depth, dtype=self.compute_dtype)
 
     def with_condition(self, x: tf.Tensor, labels: tf.Tensor, depth: int | None = None
                        ) -> tf.Tensor:
@@ -328,7 +335,7 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
             return None
         if labels is not None and np.ndim(as_numpy(labels)) == 0:
             labels = np.full([n], int(as_numpy(labels)))
-        return check_labels(labels, self.num_classes, "labels", batch_size=n)
+        return check_conditions(labels, self.num_classes, "labels", batch_size=n)
 
     def require_built(self, method: str) -> None:
         """Raises `ValueError` naming `method` when the networks are not built yet (the

@@ -252,9 +252,11 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         outputs = self.discriminator(self.discriminator_inputs(x, labels), training=training)
         if self.projection_discriminator:
             logits, features = outputs
-            projection = tf.reduce_sum(
-                tf.cast(self.embedding(tf.cast(labels, tf.int32)), tf.float32)
-                * tf.cast(features, tf.float32), axis=-1)
+            # soft label rows project onto their mixture of class embeddings
+            embedded = tf.matmul(self.one_hot(labels, self.num_classes),
+                                 tf.cast(self.embedding.embeddings, self.compute_dtype))
+            projection = tf.reduce_sum(tf.cast(embedded, tf.float32)
+                                       * tf.cast(features, tf.float32), axis=-1)
             return tf.reshape(tf.cast(logits, tf.float32), [-1]) + projection
         if isinstance(outputs, (list, tuple)):
             outputs = outputs[0]

@@ -32,8 +32,8 @@ import tensorflow as tf
 
 from keras_genmodels.validation import (
     as_numpy,
+    check_conditions,
     check_images,
-    check_labels,
     check_shape_matches,
 )
 
@@ -63,7 +63,7 @@ class InputChecks:
         if self.data_shape is not None:
             check_shape_matches(x, self.data_shape, name)
         if self.conditional:
-            y = check_labels(y, self.num_classes, "y", batch_size=x.shape[0])
+            y = check_conditions(y, self.num_classes, "y", batch_size=x.shape[0])
         else:
             y = None
         return x, y
@@ -115,6 +115,9 @@ class InputChecks:
         if isinstance(x, (dict, str, bytes)) or callable(x) or hasattr(x, "__next__"):
             raise TypeError(f"`{name}` must be {_FORMS}, got {type(x).__name__}.")
         self._check_and_build(x, y, name)
+        if self.conditional and y is not None:
+            # one-hot rows as class indices, soft rows as float32 rows, before Keras sees them
+            y = check_conditions(y, self.num_classes, "y")
         return x, y
 
     def _check_and_build(self, x: Any, y: Any, name: str) -> None:
