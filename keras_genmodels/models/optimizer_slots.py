@@ -9,6 +9,12 @@ optimizer is wrapped for loss scaling under `mixed_float16`, built eagerly (need
 `tf.distribute`), saved with the model and restored by `load_model`, and `compile()`
 before the data is seen is redone with the data's defaults when the networks are built.
 
+Keras' learning-rate callbacks (`ReduceLROnPlateau`, `LearningRateScheduler`, or any that
+sets `model.optimizer.learning_rate`) change the first slot's optimizer only; during `fit`
+every other optimizer of the model follows it by the same factor (`FollowTheFirstRate`), so
+the networks keep the ratio of their rates (e.g. a GAN's two-timescale update) and the
+callback acts on all of them.
+
 A mixin of `models.base.GenerativeModel` (one concern per module).
 
 Example:
@@ -25,12 +31,70 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 
 from keras_genmodels.models import defaults
 
 
+class FollowTheFirstRate(keras.callbacks.Callback):
+    """Scales every other optimizer's learning rate by the factor the first slot's
+    optimizer (`model.optimizer`) changed by, before each batch and epoch.
+
+    `fit` of a model with several optimizer slots adds it after the user's callbacks, so it
+    sees the rate a learning-rate callback has just set. Optimizers whose rate is a
+    schedule (not a variable) are left alone.
+
+    Example:
+
+    ```python
+    gan.fit(x, epochs=10, callbacks=[keras.callbacks.ReduceLROnPlateau("g_loss")])
+    # both gan.g_optimizer and gan.d_optimizer are reduced, by the same factor
+    ```
+    """
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._last = _rate(self.model.optimizer)
+
+    def _follow(self, *args: Any, logs: dict | None = None) -> None:
+        rate = _rate(self.model.optimizer)
+        if rate is None or self._last is None or rate == self._last:
+            return
+        if self._last > 0.0:
+            factor = rate / self._last
+            for slot in self.model.optimizer_slots[1:]:
+                optimizer = getattr(self.model, slot, None)
+                current = _rate(optimizer)
+                if current is not None:
+                    _inner(optimizer).learning_rate = current * factor
+        self._last = rate
+
+    on_epoch_begin = on_epoch_end = on_train_batch_begin = _follow
+
+
+def _inner(optimizer: Any) -> Any:
+    return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def _rate(optimizer: Any) -> float | None:
+    """An optimizer's learning rate when it is a variable (not a schedule)."""
+    optimizer = _inner(optimizer)
+    if not isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable):
+        return None
+    return float(np.asarray(optimizer.learning_rate))
+
+
 class OptimizerSlots:
     """Mixin of `GenerativeModel`: `compile` with one optimizer per slot."""
+
+    def fit(self, *args: Any, **kwargs: Any):
+        """`keras.Model.fit`; with several optimizers, each follows `model.optimizer`'s
+        learning rate (see `FollowTheFirstRate`)."""
+        if len(self.optimizer_slots) > 1:
+            if len(args) >= 6:  # callbacks given by position (x, y, batch, epochs, verbose)
+                args = (*args[:5], [*(args[5] or []), FollowTheFirstRate()], *args[6:])
+            else:
+                kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), FollowTheFirstRate()]
+        return super().fit(*args, **kwargs)
 
     #: The row of `models.defaults.OPTIMIZER_DEFAULTS` that `compile()` uses.
     optimizer_family: str = "VAE"
