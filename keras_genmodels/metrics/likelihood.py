@@ -11,13 +11,21 @@ likelihood reported is `-L_K` in nats per example, and in bits per dimension
 `-L_K / (D ln 2)` with `D` the number of data dimensions; with the discretized-logistic
 likelihood on 8-bit images that is the number the literature reports.
 
+`-L_K` bounds `-log p(x)` only where `p(x | z)` is a normalised density (or mass function)
+of the data as given; `likelihood_density` says whether it is, and the result carries the
+answer (`is_density`, `density_note`). A Bernoulli is the mass function of binary data
+only: on grey levels in (0, 1) its "log-likelihood" is a cross-entropy, which does not
+integrate to 1 over the data (the continuous Bernoulli of Loaiza-Ganem & Cunningham, 2019,
+is its normalised counterpart), so its NLL is no likelihood and its bits per dimension are
+left out (NaN); binarize the data (`x > 0.5`) to score it as a mass function, and say so.
+
 Example:
 
 ```python
 import keras_genmodels as kg
 
 result = kg.metrics.importance_weighted_nll(vae, x_test, num_samples=256)
-print(result["nll"], result["bits_per_dim"])
+print(result["nll"], result["bits_per_dim"], result["is_density"], result["density_note"])
 ```
 """
 
@@ -30,6 +38,52 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels.validation import check_positive_int
+
+__all__ = ["importance_weighted_nll", "likelihood_density", "log_importance_weights"]
+
+#: how far from a level of an 8-bit image a value may be and still count as that level.
+_LEVEL_TOLERANCE = 1e-4
+
+
+def likelihood_density(likelihood: Any, x: Any) -> tuple[bool | None, str]:
+    """Whether `likelihood` is a normalised density (or mass function) of the data `x`.
+
+    Example:
+
+    ```python
+    from keras_genmodels.distributions import get_likelihood
+
+    likelihood_density(get_likelihood("bernoulli"), np.array([[0.0, 1.0]]))  # (True, ...)
+    likelihood_density(get_likelihood("bernoulli"), np.array([[0.2, 0.7]]))  # (False, ...)
+    ```
+
+    Args:
+        likelihood: a `keras_genmodels.distributions.Likelihood` (its `name` decides).
+        x: the data it would score.
+
+    Returns:
+        `(is_density, note)`: `True` when `log p(x | z)` is the log of a normalised
+        density or mass function of `x` as given, `False` when it is not, `None` for a
+        likelihood this function does not know; `note` says why in words.
+    """
+    name = getattr(likelihood, "name", type(likelihood).__name__)
+    x = np.asarray(x)
+    if name == "bernoulli":
+        if np.all((x == 0) | (x == 1)):
+            return True, "Bernoulli on binary data: a probability mass function"
+        return False, ("Bernoulli on grey levels is not a density: a cross-entropy, not "
+                       "normalised over values in (0, 1)")
+    if name == "continuous_bernoulli":
+        return True, "continuous Bernoulli: a normalised density on [0, 1]"
+    if name == "gaussian":
+        return True, "Gaussian: a normalised density on the reals"
+    if name == "discretized_logistic":
+        levels = x * 255.0
+        if np.all(np.abs(levels - np.round(levels)) <= _LEVEL_TOLERANCE * 255.0):
+            return True, "discretized logistic on 8-bit levels: a probability mass function"
+        return False, ("discretized logistic on data that are not 8-bit levels is not their "
+                       "density: it scores the data rounded to k / 255")
+    return None, f"unknown whether the {name!r} likelihood is a normalised density"
 
 
 def importance_weighted_nll(
@@ -55,8 +109,9 @@ def importance_weighted_nll(
             the memory used whatever `num_samples` is.
 
     Returns:
-        A dict with `nll` (mean nats per example), `bits_per_dim`, `per_example` (nats,
-        shape `(n,)`) and `num_samples`.
+        A dict with `nll` (mean nats per example: `-L_K`), `bits_per_dim` (NaN where the
+        likelihood is not a density of `x`), `per_example` (nats, shape `(n,)`),
+        `num_samples`, `is_density` and `density_note` (see `likelihood_density`).
     """
     num_samples = check_positive_int(num_samples, "num_samples")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -84,11 +139,14 @@ def importance_weighted_nll(
     per_example = np.concatenate(per_example).astype(np.float64)
     nll = float(per_example.mean())
     dims = int(np.prod(x.shape[1:]))
+    is_density, note = likelihood_density(model.likelihood, x)
     return {
         "nll": nll,
-        "bits_per_dim": nll / (dims * math.log(2.0)),
+        "bits_per_dim": nll / (dims * math.log(2.0)) if is_density is not False else math.nan,
         "per_example": per_example,
         "num_samples": num_samples,
+        "is_density": is_density,
+        "density_note": note,
     }
 
 

@@ -139,14 +139,46 @@ def test_single_sample_bound_is_the_elbo(linear_data):
 
 
 def test_result_units_and_determinism(digit_vae, test_digits):
-    result = kg.metrics.importance_weighted_nll(digit_vae, test_digits[:30], num_samples=8,
+    binary = (test_digits[:30] > 0.5).astype(np.float32)  # a Bernoulli's data
+    result = kg.metrics.importance_weighted_nll(digit_vae, binary, num_samples=8,
                                                 batch_size=7, max_decoded=21, seed=3)
     assert result["per_example"].shape == (30,)
     assert result["nll"] == pytest.approx(result["per_example"].mean())
     assert result["bits_per_dim"] == pytest.approx(result["nll"] / (784 * math.log(2)))
-    again = kg.metrics.importance_weighted_nll(digit_vae, test_digits[:30], num_samples=8,
+    assert result["is_density"] is True
+    again = kg.metrics.importance_weighted_nll(digit_vae, binary, num_samples=8,
                                                batch_size=7, max_decoded=21, seed=3)
     np.testing.assert_array_equal(result["per_example"], again["per_example"])
+
+
+def test_a_bernoulli_on_grey_levels_is_flagged_as_no_density(digit_vae, test_digits):
+    # the old result gave nats and bits per dimension for it as for any likelihood
+    result = kg.metrics.importance_weighted_nll(digit_vae, test_digits[:8], num_samples=2)
+    assert result["is_density"] is False
+    assert "Bernoulli on grey levels is not a density" in result["density_note"]
+    assert math.isnan(result["bits_per_dim"]) and math.isfinite(result["nll"])
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    ("bernoulli", [[0.0, 1.0, 1.0]], True),
+    ("bernoulli", [[0.0, 0.5, 1.0]], False),
+    ("continuous_bernoulli", [[0.0, 0.5, 1.0]], True),
+    ("gaussian", [[-3.0, 0.5, 7.0]], True),
+    ("discretized_logistic", [[0.0, 128 / 255, 1.0]], True),
+    ("discretized_logistic", [[0.0, 0.3001, 1.0]], False),
+])
+def test_which_likelihoods_are_densities_of_the_data(name, data, expected):
+    from keras_genmodels.distributions import get_likelihood
+    from keras_genmodels.metrics.likelihood import likelihood_density
+
+    is_density, note = likelihood_density(get_likelihood(name), np.array(data, np.float32))
+    assert is_density is expected and note
+
+
+def test_the_linear_gaussian_vae_is_a_density(linear_data):
+    result = kg.metrics.importance_weighted_nll(linear_gaussian_vae(), linear_data[:16],
+                                                num_samples=2)
+    assert result["is_density"] is True and math.isfinite(result["bits_per_dim"])
 
 
 def test_bad_arguments(digit_vae, test_digits):
