@@ -14,15 +14,35 @@ report.save("docs/gan-vs-vae")     # report.md, report.html, report.json and PNG
 
 from __future__ import annotations
 
+import os
 import platform
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
-from keras_genmodels.compare.measurements import measure_mixture, measure_run
+from keras_genmodels.compare.measurements import (
+    RECONSTRUCTION_EXAMPLES,
+    RECONSTRUCTION_SEARCH_LEARNING_RATE,
+    RECONSTRUCTION_SEARCH_STEPS,
+    SELF_CONDITIONED,
+    measure_mixture,
+    measure_run,
+    mixture_reference,
+)
 from keras_genmodels.compare.report import ComparisonReport
-from keras_genmodels.compare.runs import FAMILIES, Budget, family_side, make_factory, train_run
+from keras_genmodels.compare.runs import (
+    FAMILIES,
+    PROGRESS_FRACTIONS,
+    Budget,
+    accepts_argument,
+    family_side,
+    make_factory,
+    train_run,
+)
+from keras_genmodels.compare.tuning import defaults_rows
 from keras_genmodels.validation import check_positive_int
 
 __all__ = ["compare"]
@@ -38,14 +58,21 @@ def _model_specs(models: Any) -> dict[str, Any]:
     elif isinstance(models, Sequence) and not isinstance(models, (str, bytes)):
         specs = {}
         for spec in models:
-            if not isinstance(spec, str):
-                raise TypeError("`models` given as a list must hold family names; pass a dict "
-                                "{name: callable} for your own models, got "
+            if isinstance(spec, str):
+                name = FAMILIES.get(spec.lower(), (spec,))[0]
+            elif isinstance(spec, keras.Model):
+                name = type(spec).__name__
+            else:
+                raise TypeError("`models` given as a list must hold family names or models; "
+                                "pass a dict {name: callable} for your own factories, got "
                                 f"{type(spec).__name__}.")
-            specs[FAMILIES.get(spec.lower(), (spec,))[0]] = spec
+            if name in specs:
+                raise ValueError(f"`models` has two models named {name!r}; pass a dict "
+                                 "{name: model} to name them apart.")
+            specs[name] = spec
     else:
-        raise TypeError("`models` must be a list of family names or a dict {name: family name "
-                        "or callable returning a new model}, got "
+        raise TypeError("`models` must be a list of family names or models, or a dict {name: "
+                        "family name, model, or callable returning a new model}, got "
                         f"{type(models).__name__}.")
     if not specs:
         raise ValueError("`models` is empty; expected at least one model to compare.")
@@ -65,6 +92,28 @@ def _resolve_extractor(extractor: Any, x_train: np.ndarray, y_train: Any, seed: 
     if y_train is not None:
         return train_feature_extractor(x_train, y_train, seed=seed, name="trained_on_labels")
     return resolve_extractor("inception")
+
+
+def _cpu_name() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), else what `platform` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _machine() -> str:
+    import tensorflow as tf
+
+    devices = [d.device_type for d in tf.config.list_logical_devices()]
+    gpus = devices.count("GPU")
+    return (f"{_cpu_name()}, {os.cpu_count()} logical cores"
+            f"{f', {gpus} GPU' if gpus else ', no GPU'}; {platform.system()} "
+            f"{platform.machine()}, Python {platform.python_version()}, TensorFlow "
+            f"{tf.__version__}, Keras {keras.__version__}")
 
 
 def _checked(x: Any, name: str) -> np.ndarray:
@@ -91,19 +140,26 @@ def compare(
     mixtures: Sequence[str] = MIXTURES,
     mixture_budget: Any = "20 epochs",
     fid_threshold: float | None = None,
+    threshold_fraction: float = 0.5,
     verbose: int = 1,
 ) -> ComparisonReport:
     """Trains each model on the same data for the same budget over several seeds, measures it.
 
     Every model is trained from scratch once per seed with its family's defaults (or as
-    your callable builds it), then measured: training time and throughput, sampling
-    speed; FID, KID, precision, recall, density and coverage in domain features against
-    `x_test`; sharpness against the real data; reconstruction error and IWAE NLL where the
-    model can reconstruct; stability (NaN/inf losses, the spread of the last 20% of the
-    losses, FID relapses while training, FID spread across seeds); latent smoothness (the
-    perceptual path length); the training time each needs to reach a FID threshold; and,
-    trained again on the 2-D mixtures, the modes it covers. The report checks the claims
-    of the source articles against these numbers.
+    your callable builds it, or cloned from your model with fresh weights), then
+    measured: training time and throughput, sampling speed; FID, KID, precision, recall,
+    density and coverage in domain features against `x_test`; sharpness against the real
+    data (`|log ratio|`: as sharp as the data is best); reconstruction error on held-out
+    data (a GAN inverted by a latent search), and the IWAE NLL where the likelihood is a
+    density of the data; stability (NaN/inf losses, the spread of the last 20% of the
+    losses, FID relapses per evaluation while training, FID spread across seeds); latent
+    smoothness (the perceptual path length); the training time each needs to reach a FID
+    threshold set from the data (FID measured at the same fractions of the budget for
+    every model; runs that never reach it rank last); and, trained again on the 2-D
+    mixtures, the modes it covers and the recall and coverage of its 2-D points, as the
+    plain model (`clusters=None`) and, for the self-conditioned families, as their
+    default. The report checks the claims of the source articles against these numbers;
+    a verdict needs the seeds' ranges to separate.
 
     Example:
 
@@ -116,8 +172,10 @@ def compare(
 
     Args:
         models: family names (`"vae"`, `"cvae"`, `"gan"`, `"cgan"`, `"wgan"`, `"wgangp"`,
-            `"vaegan"`), or a dict `{name: family name or callable returning a new model}`
-            (a callable may take `seed`).
+            `"vaegan"`) or models, or a dict `{name: family name, model or callable
+            returning a new model}` (a callable may take `seed`). A model is a template:
+            each seed trains `type(model).from_config(config)` with the seed replaced
+            (fresh weights; a compiled model's optimizers carried over).
         x_train, x_test: training and held-out data (images float32 in [0, 1], NHWC, or
             vectors `(n, d)`).
         y_train, y_test: labels, needed by conditional models and by `extractor="auto"` to
@@ -133,7 +191,10 @@ def compare(
             `()` skips them.
         mixture_budget: budget of each mixture run (batch 256).
         fid_threshold: the FID whose first crossing is the "time to threshold"; `None`
-            takes the worst of the models' best FIDs, a quality every model reached.
+            sets it `threshold_fraction` of the way from the untrained models' FID (median
+            over runs, measured before the first step) down to the FID of held-out real
+            data (`x_train` examples against the same reference).
+        threshold_fraction: in (0, 1], see `fid_threshold`.
         verbose: 1 shows Keras' progress bars and a line per run; 0 is silent.
 
     Returns:
@@ -153,26 +214,45 @@ def compare(
         if mixture not in MIXTURES:
             raise ValueError(f"`mixtures` has {mixture!r}; expected names from {MIXTURES}.")
     num_samples = min(check_positive_int(num_samples, "num_samples", minimum=10), len(x_test))
-    from keras_genmodels.callbacks.evaluation import GenerativeMetrics
+    if not (isinstance(threshold_fraction, (int, float)) and 0 < threshold_fraction <= 1):
+        raise ValueError(f"`threshold_fraction` must lie in (0, 1], got {threshold_fraction!r}.")
     from keras_genmodels.metrics.suite import MetricSuite
 
     features = _resolve_extractor(extractor, x_train, y_train, seeds[0])
     suite = MetricSuite(x_test, ("fid", "kid", "precision_recall", "density_coverage"),
                         features, num_reference=num_samples)
-    progress = GenerativeMetrics(x_test, ("fid",), features, seed=seeds[0],
-                                 num_samples=min(_PROGRESS_SAMPLES, num_samples),
-                                 num_reference=min(_PROGRESS_SAMPLES, num_samples))
+    num_progress = min(_PROGRESS_SAMPLES, num_samples, len(x_train))
+    progress_suite = MetricSuite(x_test, ("fid",), features, num_reference=num_progress)
+
+    def progress(model: Any) -> dict[str, float]:
+        return progress_suite(model, num_samples=num_progress, seed=seeds[0])
+
+    real_fid = progress_suite.score_features(progress_suite.features(x_train[:num_progress]))
     report = ComparisonReport(setup={
         "models": list(specs), "seeds": seeds, "budget": budget.describe(),
         "batch_size": batch_size, "train_examples": len(x_train), "test_examples": len(x_test),
         "data_shape": list(x_train.shape[1:]), "num_samples": num_samples,
         "extractor": getattr(features, "name", "raw data"),
         "mixtures": list(mixtures), "mixture_budget": mixture_budget.describe(),
-        "machine": f"{platform.machine()}, {platform.system()}, Python "
-                   f"{platform.python_version()}",
+        "progress_samples": num_progress, "progress_fractions": list(PROGRESS_FRACTIONS),
+        "threshold_fraction": threshold_fraction,
+        "reconstruction": {"examples": min(len(x_test), RECONSTRUCTION_EXAMPLES),
+                           "search_steps": RECONSTRUCTION_SEARCH_STEPS,
+                           "search_learning_rate": RECONSTRUCTION_SEARCH_LEARNING_RATE},
+        "precision": keras.config.dtype_policy().name,
+        "machine": _machine(),
+        "defaults": defaults_rows(specs, tuple(x_train.shape[1:])),
     })
+    for mixture in mixtures:
+        report.mixture_reference[mixture] = mixture_reference(mixture)
     for name, spec in specs.items():
         factory = make_factory(spec)
+        # on the mixtures the plain model is the family's row; self-conditioning, where
+        # the family has it, is an intervention measured beside it
+        variants = {"": make_factory(spec, clusters=None)} if accepts_argument(
+            spec, "clusters") else {"": make_factory(spec)}
+        if accepts_argument(spec, "clusters"):
+            variants[SELF_CONDITIONED] = make_factory(spec)
         for seed in seeds:
             if verbose:
                 print(f"[compare] {name}, seed {seed}: training for {budget.describe()}")
@@ -180,14 +260,21 @@ def compare(
                             progress, verbose)
             values, unavailable = measure_run(run, suite, x_test, y_test, num_samples)
             for mixture in mixtures:
-                result = measure_mixture(name, make_factory(spec), seed,
-                                         mixture, mixture_budget)
-                values[f"{mixture}_modes"] = result.get("modes")
-                if "error" in result:
-                    unavailable[f"{mixture}_modes"] = result["error"]
-                else:
-                    report.add_mixture(name, seed, mixture, result["samples"])
+                for variant, mixture_factory in variants.items():
+                    suffix = f"_{variant}" if variant else ""
+                    if verbose:
+                        print(f"[compare] {name}{' ' + variant if variant else ''}, seed "
+                              f"{seed}: {mixture} for {mixture_budget.describe()}")
+                    result = measure_mixture(name, mixture_factory, seed, mixture,
+                                             mixture_budget)
+                    for key in ("modes", "recall", "coverage"):
+                        values[f"{mixture}_{key}{suffix}"] = result.get(key)
+                        if "error" in result:
+                            unavailable[f"{mixture}_{key}{suffix}"] = result["error"]
+                    if "error" not in result:
+                        label = f"{name} (self-conditioned)" if variant else name
+                        report.add_mixture(label, seed, mixture, result["samples"])
             report.add_run(run, values, unavailable, family_side(run.model),
                            x_test, y_test)
-    report.finish(fid_threshold)
+    report.finish(fid_threshold, threshold_fraction, real_fid["fid"])
     return report

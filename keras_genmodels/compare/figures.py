@@ -42,6 +42,9 @@ def _fid_progress(report: Any, path: Path) -> bool:
                   label=run["name"] if run["seed"] == report.setup["seeds"][0] else None)
     if report.fid_threshold is not None:
         axis.axhline(report.fid_threshold, linestyle="--", color="grey", linewidth=1)
+    if report.threshold_basis.get("real_fid"):
+        axis.axhline(report.threshold_basis["real_fid"], linestyle=":", color="grey",
+                     linewidth=1)
     axis.set(xlabel="training time (s)", ylabel="FID", yscale="log")
     axis.legend()
     figure.tight_layout()

@@ -1,7 +1,9 @@
 """The comparison's report: every number as JSON, and Markdown and HTML with PNG figures.
 
 `ComparisonReport` collects the runs of `kg.compare`, summarises each measurement over
-seeds (median, min, max), checks the source articles' claims (`claims.py`) and writes:
+seeds (median, min, max), sets the FID threshold of "time to threshold" from the data (a
+fraction of the way from the untrained models' FID to the real data's own), checks the
+source articles' claims (`claims.py`) and writes:
 `report.json` (every number of every run), `report.md` and `report.html` (the claims table,
 the measurements table, the figures) and the PNGs they show: sample grids, reconstructions,
 FID during training, losses, and the mixtures' samples.
@@ -65,6 +67,11 @@ class ComparisonReport:
         summary: model name -> measure -> `{"median", "min", "max", "values"}`.
         claims: one dict per claim: `source`, `aspect`, `statement`, `evidence`, `verdict`.
         fid_threshold: the FID of the "time to threshold" measurement.
+        threshold_basis: how it was set: `untrained_fid` (median over runs of the FID
+            before the first step), `real_fid` (held-out data against the reference),
+            `fraction`, or `given` for a threshold passed in.
+        mixture_reference: mixture -> what held-out data score on it (modes, recall,
+            coverage).
     """
 
     def __init__(self, setup: dict[str, Any]) -> None:
@@ -73,6 +80,8 @@ class ComparisonReport:
         self.summary: dict[str, dict[str, dict[str, Any]]] = {}
         self.claims: list[dict[str, str]] = []
         self.fid_threshold: float | None = None
+        self.threshold_basis: dict[str, Any] = {}
+        self.mixture_reference: dict[str, dict[str, float]] = {}
         self._pictures: dict[str, dict[str, np.ndarray]] = {}
         self._mixtures: dict[str, dict[str, np.ndarray]] = {}
 
@@ -99,32 +108,57 @@ class ComparisonReport:
         return pictures
 
     def add_mixture(self, name: str, seed: int, mixture: str, samples: np.ndarray) -> None:
-        """Keeps a model's first samples on a 2-D mixture for the mixtures figure."""
+        """Keeps a model's first samples on a 2-D mixture for the mixtures figure (`name`
+        may carry its variant: `"GAN (self-conditioned)"`)."""
         self._mixtures.setdefault(name, {}).setdefault(mixture, samples)
 
-    def finish(self, fid_threshold: float | None = None) -> None:
-        """Computes time to threshold, the summary over seeds and the claims' verdicts."""
-        best = {}
-        for run in self.runs:
-            fids = [p["fid"] for p in run["progress"] if "fid" in p]
-            best.setdefault(run["name"], []).append(min(fids) if fids else math.nan)
-        if fid_threshold is None:
-            medians = [float(np.nanmedian(v)) for v in best.values() if np.isfinite(v).any()]
-            fid_threshold = max(medians) if medians else None
+    def finish(self, fid_threshold: float | None = None, threshold_fraction: float = 0.5,
+               real_fid: float | None = None) -> None:
+        """Computes time to threshold, the summary over seeds and the claims' verdicts.
+
+        Args:
+            fid_threshold: the FID whose first crossing is "time to threshold"; `None`
+                sets it `threshold_fraction` of the way from the untrained FID (median
+                over runs of the FID before the first step) down to `real_fid`.
+            threshold_fraction: in (0, 1]; 1 asks for the real data's own FID.
+            real_fid: FID of held-out real data against the reference (0 if `None`).
+        """
+        if fid_threshold is not None:
+            self.threshold_basis = {"given": float(fid_threshold)}
+        else:
+            untrained = [r["progress"][0]["fid"] for r in self.runs
+                         if r["progress"] and "fid" in r["progress"][0]
+                         and math.isfinite(r["progress"][0]["fid"])]
+            if untrained:
+                start, end = float(np.median(untrained)), float(real_fid or 0.0)
+                fid_threshold = start - threshold_fraction * (start - end)
+                self.threshold_basis = {"untrained_fid": start, "real_fid": end,
+                                        "fraction": threshold_fraction}
         self.fid_threshold = fid_threshold
         for run in self.runs:
-            crossing = [p["seconds"] for p in run["progress"]
+            if not run["progress"]:
+                run["values"]["time_to_threshold"] = None
+                run["unavailable"]["time_to_threshold"] = "no FID measured during training"
+                continue
+            crossing = [p["seconds"] for p in run["progress"][1:]
                         if fid_threshold is not None and p.get("fid", math.inf) <= fid_threshold]
-            run["values"]["time_to_threshold"] = crossing[0] if crossing else None
+            # a run that never gets there ranks behind every run that does
+            run["values"]["time_to_threshold"] = crossing[0] if crossing else math.inf
             if not crossing:
-                run["unavailable"]["time_to_threshold"] = "threshold not reached"
+                run["unavailable"]["time_to_threshold"] = "not reached within the budget"
         self.summary = {name: self._summarise(name) for name in dict.fromkeys(
             r["name"] for r in self.runs)}
+        reference = {f"{mixture}_{key}": values[key]
+                     for mixture, values in self.mixture_reference.items()
+                     for key in ("recall", "coverage", "modes") if key in values}
         evidence = Evidence(
             summary=self.summary,
             sides={r["name"]: r["side"] for r in self.runs},
             loss_names={r["name"]: list(r["losses"]) for r in self.runs},
-            unavailable={r["name"]: r["unavailable"] for r in self.runs})
+            unavailable={r["name"]: r["unavailable"] for r in self.runs},
+            reference=reference,
+            encoders={r["name"]: r["values"].get("reconstruction_method") == "encoder"
+                      for r in self.runs})
         self.claims = []
         for claim in CLAIMS:
             text, verdict = claim.check(evidence)
@@ -137,7 +171,8 @@ class ComparisonReport:
         summary = {}
         for key in MEASURES:
             values = [r["values"].get(key) for r in runs]
-            present = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+            # inf stays: a time to threshold never reached ranks last, it is not dropped
+            present = [float(v) for v in values if v is not None and not math.isnan(float(v))]
             summary[key] = {"median": float(np.median(present)) if present else None,
                             "min": min(present) if present else None,
                             "max": max(present) if present else None, "values": values}
@@ -151,6 +186,8 @@ class ComparisonReport:
     def to_dict(self) -> dict[str, Any]:
         """Every number of the report, JSON-ready (non-finite numbers become `None`)."""
         return _finite_or_none({"setup": self.setup, "fid_threshold": self.fid_threshold,
+                                "threshold_basis": self.threshold_basis,
+                                "mixture_reference": self.mixture_reference,
                                 "summary": self.summary, "claims": self.claims,
                                 "runs": self.runs})
 

@@ -3,8 +3,10 @@
 Each model of a comparison is trained from scratch once per seed on the same data for the
 same budget (a number of epochs or of seconds). A run records the wall time of training
 alone, the examples it processed, every reported loss after every batch, and the quality
-of its samples over time (FID on a small sample, through `GenerativeMetrics`), which the
-report turns into "time to reach a quality threshold".
+of its samples over time: FID on a small sample before the first step and then at fixed
+fractions of the budget (`PROGRESS_FRACTIONS` of its seconds, or of its steps for an
+epochs budget), whatever an epoch's length, which the report turns into "time to reach a
+quality threshold" and FID relapses per evaluation.
 
 Example:
 
@@ -12,6 +14,7 @@ Example:
 budget = Budget.parse("90s")          # Budget(epochs=None, seconds=90.0)
 run = train_run("vae", make_factory("vae"), seed=0, x_train=x, budget=budget)
 run.train_seconds, run.losses["loss"][-1]
+make_factory(kg.VAE(latent_dim=8))(seed=1)   # a fresh VAE(latent_dim=8, seed=1)
 ```
 """
 
@@ -30,7 +33,8 @@ import numpy as np
 
 from keras_genmodels.validation import check_positive_int
 
-__all__ = ["Budget", "FAMILIES", "Run", "family_side", "make_factory", "train_run"]
+__all__ = ["Budget", "FAMILIES", "PROGRESS_FRACTIONS", "Run", "family_side", "make_factory",
+           "progress_schedule", "train_run"]
 
 #: Family names `compare` accepts -> (class name in `keras_genmodels`, latent_dim).
 FAMILIES: dict[str, tuple[str, int]] = {
@@ -44,6 +48,10 @@ FAMILIES: dict[str, tuple[str, int]] = {
 }
 #: the longest a seconds budget may run in epochs (it stops on time long before).
 _MAX_EPOCHS = 1_000_000
+#: when the FID during training is measured, as fractions of the budget (its seconds, or
+#: its steps): finer early, where FID falls fastest, then every eighth; plus once before
+#: the first step. The same for every model, so no model is measured more often.
+PROGRESS_FRACTIONS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 3 / 8, 1 / 2, 5 / 8, 3 / 4, 7 / 8, 1.0)
 _BUDGET_PATTERN = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|epochs?|e)\s*$")
 
@@ -124,31 +132,102 @@ def family_side(model: Any) -> str:
     return "vae" if isinstance(model, VAE) else "gan"
 
 
-def make_factory(spec: Any, name: str = "models") -> Callable[[int], Any]:
-    """A function `seed -> new model` from a family name (`"vae"`, `"wgangp"`, ...) or a callable.
+def make_factory(spec: Any, name: str = "models", **overrides: Any) -> Callable[[int], Any]:
+    """A function `seed -> new model` from a family name, a model instance or a callable.
 
-    A family name builds the family with its defaults, which follow the data (a VAE's
-    likelihood is Bernoulli for images and a learned-scale Gaussian for the 2-D mixtures).
-    A callable may take a `seed` argument (it is then given the run's seed) or none.
+    - A family name (`"vae"`, `"wgangp"`, ...) builds the family with its defaults, which
+      follow the data (a VAE's likelihood is Bernoulli for images and a learned-scale
+      Gaussian for the 2-D mixtures).
+    - A model instance is a template: each call builds
+      `type(model).from_config(config)` from its config with the seed replaced, so every
+      seed gets fresh weights (the instance's own weights, trained or not, are never used);
+      a compiled instance passes its compile config (its optimizers) on to each clone.
+    - A callable may take a `seed` argument (it is then given the run's seed) or none.
+
+    Args:
+        spec: the family name, model or callable.
+        name: the argument's name in error messages.
+        **overrides: constructor arguments replacing the family's defaults (family names
+            only), e.g. `clusters=None` for the plain unconditional GAN.
     """
     if isinstance(spec, str):
         key = spec.lower()
         if key not in FAMILIES:
             raise ValueError(f"`{name}` has unknown family {spec!r}; expected one of "
-                             f"{sorted(FAMILIES)} or a callable returning a new model.")
+                             f"{sorted(FAMILIES)}, a model or a callable returning a new model.")
         class_name, latent_dim = FAMILIES[key]
 
         def build(seed: int) -> Any:
             import keras_genmodels as kg
 
-            return getattr(kg, class_name)(latent_dim=latent_dim, seed=seed)
+            return getattr(kg, class_name)(latent_dim=latent_dim, seed=seed, **overrides)
 
         return build
+    if overrides:
+        raise TypeError(f"`{name}`: arguments {sorted(overrides)} apply to family names only, "
+                        f"got {type(spec).__name__}.")
+    if isinstance(spec, keras.Model):
+        return _clone_factory(spec, name)
+    if isinstance(spec, type):
+        raise TypeError(f"`{name}` values must be family names, models or callables returning "
+                        f"a new model, got the class {spec.__name__}; pass "
+                        f"{spec.__name__}(latent_dim=...) or a lambda seed: "
+                        f"{spec.__name__}(..., seed=seed).")
     if not callable(spec):
-        raise TypeError(f"`{name}` values must be family names or callables returning a new "
-                        f"model, got {type(spec).__name__} {spec!r}.")
+        raise TypeError(f"`{name}` values must be family names, models or callables returning "
+                        f"a new model, got {type(spec).__name__} {spec!r}.")
     takes_seed = "seed" in inspect.signature(spec).parameters
     return (lambda seed: spec(seed=seed)) if takes_seed else (lambda seed: spec())
+
+
+def _clone_factory(model: keras.Model, name: str) -> Callable[[int], Any]:
+    """`seed -> type(model).from_config(its config, seed replaced)`, compiled as `model` was."""
+    try:
+        config = model.get_config()
+    except NotImplementedError as error:
+        raise TypeError(f"`{name}` has a {type(model).__name__} without `get_config`, so it "
+                        f"cannot be cloned for each seed; pass a callable "
+                        f"`lambda seed: ...` that builds a new one.") from error
+    if "seed" not in config:
+        raise TypeError(f"`{name}` has a {type(model).__name__} whose config has no `seed`; "
+                        f"expected a keras_genmodels model, or pass a callable "
+                        f"`lambda seed: ...` that builds a new one.")
+    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
+
+    def clone(seed: int) -> Any:
+        copy = type(model).from_config({**config, "seed": seed})
+        if compile_config:
+            copy.compile_from_config(compile_config)
+        return copy
+
+    return clone
+
+
+def accepts_argument(spec: Any, argument: str) -> bool:
+    """Whether family name `spec` names a class whose constructor takes `argument`."""
+    if not isinstance(spec, str) or spec.lower() not in FAMILIES:
+        return False
+    import keras_genmodels as kg
+
+    cls = getattr(kg, FAMILIES[spec.lower()][0])
+    return argument in inspect.signature(cls.__init__).parameters
+
+
+def progress_schedule(budget: Budget, steps_per_epoch: int) -> list[float]:
+    """When `train_run` measures the FID: training seconds (a seconds budget) or steps
+    (an epochs budget) at the `PROGRESS_FRACTIONS` of the budget.
+
+    Example:
+
+    ```python
+    progress_schedule(Budget(seconds=64.0), 100)   # [2.0, 4.0, 8.0, 16.0, 24.0, ...]
+    progress_schedule(Budget(epochs=2), 16)        # steps [1.0, 2.0, 4.0, 8.0, 12.0, ...]
+    ```
+    """
+    if budget.seconds is not None:
+        return [budget.seconds * f for f in PROGRESS_FRACTIONS]
+    total = budget.epochs * steps_per_epoch
+    return sorted({float(max(1, round(total * f))) for f in PROGRESS_FRACTIONS})
 
 
 class _BatchRecorder(keras.callbacks.Callback):
@@ -166,6 +245,7 @@ class _BatchRecorder(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.started = time.perf_counter()
+        self.paused = 0.0
 
     def elapsed(self) -> float:
         """Seconds of training so far, not counting measurements (`paused`)."""
@@ -180,20 +260,32 @@ class _BatchRecorder(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class _TimedMetrics(keras.callbacks.Callback):
-    """Runs a `GenerativeMetrics` callback with its time excluded from the training time."""
+class _ScheduledMetrics(keras.callbacks.Callback):
+    """Measures `measure(model)` before the first step and at each point of `schedule`
+    (training seconds or steps), with its time excluded from the training time."""
 
-    def __init__(self, metrics: Any, recorder: _BatchRecorder) -> None:
+    def __init__(self, measure: Callable[[Any], dict[str, float]], recorder: _BatchRecorder,
+                 schedule: list[float], unit: str) -> None:
         super().__init__()
-        self.metrics, self.recorder = metrics, recorder
+        self.measure, self.recorder = measure, recorder
+        self.schedule, self.unit = list(schedule), unit
         self.progress: list[dict[str, float]] = []
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        started = time.perf_counter()
-        self.metrics.set_model(self.model)
-        results = self.metrics.measure()
-        self.progress.append({"epoch": epoch, "seconds": self.recorder.elapsed(), **results})
+    def _record(self) -> None:
+        started, seconds = time.perf_counter(), self.recorder.elapsed()
+        results = self.measure(self.model)
+        self.progress.append({"step": self.recorder.steps, "seconds": seconds, **results})
         self.recorder.paused += time.perf_counter() - started
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._record()  # the untrained model: one end of the FID threshold
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        done = self.recorder.elapsed() if self.unit == "seconds" else self.recorder.steps
+        due = [point for point in self.schedule if point <= done]
+        if due:
+            self.schedule = [point for point in self.schedule if point > done]
+            self._record()
 
 
 class _BudgetProgress(keras.callbacks.Callback):
@@ -218,7 +310,7 @@ def train_run(
     budget: Budget,
     y_train: np.ndarray | None = None,
     batch_size: int = 64,
-    progress_metrics: Any = None,
+    progress_metrics: Callable[[Any], dict[str, float]] | None = None,
     verbose: int = 1,
 ) -> Run:
     """Trains a new model from `factory(seed)` on `x_train` for `budget`; returns its `Run`.
@@ -232,8 +324,9 @@ def train_run(
         budget: a `Budget`.
         y_train: labels, given to conditional models only.
         batch_size: examples per step.
-        progress_metrics: a `GenerativeMetrics` callback measured after every epoch (its
-            time is not counted as training), or `None`.
+        progress_metrics: `model -> {"fid": ...}`, measured before the first step and at
+            the points of `progress_schedule` (its time is not counted as training), or
+            `None`.
         verbose: Keras' `fit` verbosity.
     """
     keras.utils.set_random_seed(seed)
@@ -242,7 +335,11 @@ def train_run(
         model.compile()
     recorder = _BatchRecorder(budget.seconds, len(x_train), batch_size)
     callbacks: list[keras.callbacks.Callback] = [recorder]
-    timed = None if progress_metrics is None else _TimedMetrics(progress_metrics, recorder)
+    timed = None
+    if progress_metrics is not None:
+        schedule = progress_schedule(budget, math.ceil(len(x_train) / batch_size))
+        timed = _ScheduledMetrics(progress_metrics, recorder, schedule,
+                                  "seconds" if budget.seconds is not None else "steps")
     if timed is not None:
         callbacks.append(timed)
     if budget.seconds is not None and verbose:
