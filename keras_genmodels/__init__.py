@@ -63,10 +63,13 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # `kg.distribute` is imported on first use: imported here eagerly, it would make
     # `python -m keras_genmodels.distribute` warn that the module was already loaded.
-    if name == "distribute":
+    # `kg.widgets` too: it needs the notebook extras (ipywidgets), and without them its
+    # import raises an ImportError that names the extra to install (so it is not in
+    # `__all__`: `from keras_genmodels import *` works without the extras).
+    if name in ("distribute", "widgets"):
         import importlib
 
-        return importlib.import_module("keras_genmodels.distribute")
+        return importlib.import_module(f"keras_genmodels.{name}")
     raise AttributeError(f"module 'keras_genmodels' has no attribute {name!r}")
 
 

@@ -18,18 +18,19 @@ settled value; `update()` redraws at once.
 - `tensorboard(logdir)`: a TensorBoard server shown inline.
 
 Needs the notebook extras: `pip install "keras-genmodels[notebooks]"` (ipywidgets 8,
-matplotlib); importing this package without them raises an `ImportError` saying so.
+matplotlib). `import keras_genmodels` does not import this package: `kg.widgets` loads it
+on first use, and without the extras that (or `import keras_genmodels.widgets`) raises an
+`ImportError` saying what to install.
 
 Example:
 
 ```python
 import keras_genmodels as kg
-from keras_genmodels.widgets import LatentExplorer, LiveTraining
 
 vae = kg.VAE(latent_dim=8)
 vae.compile()
-vae.fit(x_train, epochs=5, callbacks=[LiveTraining()])
-LatentExplorer(vae, x_test[:100])
+vae.fit(x_train, epochs=5, callbacks=[kg.widgets.LiveTraining()])
+kg.widgets.LatentExplorer(vae, x_test[:100])
 ```
 """
 
