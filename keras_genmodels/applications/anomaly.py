@@ -61,12 +61,13 @@ class AnomalyDetector:
     ```
 
     Args:
-        model: a trained model. `"elbo"`, `"iwae"`: `VAE`, `ConditionalVAE`;
-            `"reconstruction"`: also `VAEGAN`; `"discriminator"`: `GAN`, `WGAN`,
+        model: a trained model. `"elbo"`, `"iwae"`, `"input_complexity"`: `VAE`,
+            `ConditionalVAE`; `"reconstruction"`: also `VAEGAN`; `"discriminator"`: `GAN`, `WGAN`,
             `WGANGP`, `ConditionalGAN`, `VAEGAN`; `"latent_search"`: the GANs and `VAEGAN`.
-        score: `"elbo"`, `"iwae"`, `"reconstruction"`, `"discriminator"` or
-            `"latent_search"`.
-        num_samples: posterior samples per example for `"elbo"` and `"iwae"`, >= 1.
+        score: `"elbo"`, `"iwae"`, `"input_complexity"` (images only),
+            `"reconstruction"`, `"discriminator"` or `"latent_search"`.
+        num_samples: posterior samples per example for `"elbo"`, `"iwae"` and
+            `"input_complexity"`, >= 1.
         batch_size: examples scored at once.
         latent_steps: Adam steps of the `"latent_search"` (AnoGAN) code optimisation.
         latent_learning_rate: its learning rate.
@@ -125,6 +126,9 @@ class AnomalyDetector:
         if name in ("elbo", "iwae"):
             return scores.likelihood_scores(self.model, x, labels, name, self.num_samples,
                                             self.batch_size, self.seed)
+        if name == "input_complexity":
+            return scores.input_complexity_scores(self.model, x, labels, self.num_samples,
+                                                  self.batch_size, self.seed)
         if name == "reconstruction":
             return scores.reconstruction_scores(self.model, x, labels, self.batch_size)
         if name == "discriminator":

@@ -7,6 +7,9 @@ Every score is higher for data the model finds less likely, one number per examp
 - `"iwae"`: the negative importance-weighted bound `-L_K(x)` (Burda et al., 2016), a
   tighter estimate of `-log p(x)`; both come from the log-weights
   `kg.metrics.importance_weighted_nll` computes;
+- `"input_complexity"`: the IWAE estimate of `-log2 p(x)` minus the bits `L(x)` of a
+  lossless compressor's encoding of `x` (Serra et al., 2020, "Input complexity and
+  out-of-distribution detection with likelihood-based generative models"); images only;
 - `"reconstruction"`: the mean squared error between `x` and `reconstruct(x)` (any model
   with an encoder: VAE, ConditionalVAE, VAEGAN);
 - `"discriminator"`: minus the discriminator's output, so data the discriminator finds
@@ -24,20 +27,44 @@ AnoGAN minimises over `z`, for `steps` Adam steps,
 
 with `f` the discriminator's penultimate features (the paper's "feature matching"
 discrimination loss) and `lambda = 0.1` in the paper; the anomaly score is `A(z_steps)`.
+
+A likelihood is dominated by how simple an input is: a blank or low-ink image is likely
+under any image model, whatever it was trained on (Nalisnick et al., 2019). The input
+complexity score subtracts a generic model's code length, the PNG encoding of the 8-bit
+image (zlib at level 9), from the trained model's:
+
+    S(x) = -log2 p(x) - L(x),   L(x) = 8 * len(PNG(round(255 x))),
+
+so `S` is a log-likelihood ratio of a universal model to the trained one; `-log p(x)` is
+estimated by the IWAE bound `-L_K(x)` (in nats, divided by `ln 2`). PNG is the compressor
+of the paper's experiments that needs nothing beyond Pillow; constant header bytes shift
+every score alike and do not change a ranking. The two code lengths compare only when
+`p` is a density (or mass) of the image: a discretised logistic's mass over 8-bit levels,
+or any density on [0, 1] (a constant `D log2 256` apart from the mass, the same for every
+image). A Bernoulli likelihood is neither for grey-level pixels, and its `-log2 p(x)` is
+a small fraction of the PNG's bits, so the score is then nearly `-L(x)` alone: scoring
+warns, and `likelihood="discretized_logistic"` is the VAE to train for it.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
+from keras_genmodels.distributions import BernoulliLikelihood
+from keras_genmodels.images import to_uint8
 from keras_genmodels.metrics.likelihood import log_importance_weights
 from keras_genmodels.networks import discriminator_features
 
-SCORES = ("elbo", "iwae", "reconstruction", "discriminator", "latent_search")
+SCORES = ("elbo", "iwae", "input_complexity", "reconstruction", "discriminator",
+          "latent_search")
+_PNG_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
 
 def check_score_supported(model: Any, score: str) -> None:
@@ -45,6 +72,7 @@ def check_score_supported(model: Any, score: str) -> None:
     needs = {
         "elbo": ("likelihood", "a VAE or ConditionalVAE"),
         "iwae": ("likelihood", "a VAE or ConditionalVAE"),
+        "input_complexity": ("likelihood", "a VAE or ConditionalVAE"),
         "reconstruction": ("encode", "a model with an encoder (VAE, ConditionalVAE, VAEGAN)"),
         "discriminator": ("discriminator", "a model with a discriminator (GAN, WGAN, VAEGAN)"),
         "latent_search": ("discriminator", "a GAN-family model with a discriminator"),
@@ -69,6 +97,56 @@ def likelihood_scores(model, x: np.ndarray, labels, score: str, num_samples: int
             bound = tf.reduce_logsumexp(log_w, axis=0) - math.log(num_samples)
         out.append(-bound.numpy())
     return np.concatenate(out).astype(np.float64)
+
+
+def png_bits(x: np.ndarray) -> np.ndarray:
+    """`L(x)`: the length in bits of each image's PNG encoding (8-bit, zlib level 9).
+
+    Example:
+
+    ```python
+    png_bits(np.zeros((2, 28, 28, 1), "float32"))   # the same small number twice
+    ```
+
+    Args:
+        x: images `(n, height, width, channels)` in [0, 1]; channel counts other than 1,
+            3 and 4 are encoded one grayscale plane per channel.
+
+    Returns:
+        float64 `(n,)`.
+    """
+    if x.ndim != 4:
+        raise ValueError(
+            f"`score='input_complexity'` needs images (n, height, width, channels), got "
+            f"data of shape {x.shape}; use 'iwae' or 'reconstruction' for vectors.")
+    pixels = to_uint8(x)
+    if pixels.shape[-1] in _PNG_MODES:
+        planes = [pixels[..., 0] if pixels.shape[-1] == 1 else pixels]
+    else:
+        planes = [pixels[..., c] for c in range(pixels.shape[-1])]
+    bits = np.zeros(len(x))
+    for plane in planes:
+        for i, image in enumerate(plane):
+            buffer = io.BytesIO()
+            Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG",
+                                                               compress_level=9)
+            bits[i] += 8 * buffer.tell()
+    return bits
+
+
+def input_complexity_scores(model, x: np.ndarray, labels, num_samples: int,
+                            batch_size: int, seed: int) -> np.ndarray:
+    """`S(x) = -log2 p(x) - L(x)` per example, `-log p` from the IWAE bound."""
+    bits = png_bits(x)
+    if isinstance(model.likelihood, BernoulliLikelihood) and np.any((x > 0) & (x < 1)):
+        warnings.warn(
+            "`score='input_complexity'` with a Bernoulli likelihood on grey-level images: "
+            "the Bernoulli is not a density of grey levels, its -log2 p(x) is not a code "
+            "length comparable with the PNG's, and the score is then mostly -L(x), the PNG "
+            "length alone. Train the VAE with likelihood='discretized_logistic' for it.",
+            UserWarning, stacklevel=3)
+    nll = likelihood_scores(model, x, labels, "iwae", num_samples, batch_size, seed)
+    return nll / math.log(2.0) - bits
 
 
 def reconstruction_scores(model, x: np.ndarray, labels, batch_size: int) -> np.ndarray:

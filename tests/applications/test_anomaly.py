@@ -1,63 +1,124 @@
-"""AnomalyDetector: a VAE trained on one digit scores the other digits higher."""
+"""AnomalyDetector: a VAE trained on digits 0-4 scores the digits 5-9 higher."""
 
 from __future__ import annotations
 
 import json
+import warnings
 
 import keras
 import numpy as np
 import pytest
 
 import keras_genmodels as kg
-from keras_genmodels.applications import AnomalyDetector
+from keras_genmodels.applications import AnomalyDetector, auroc, average_precision
+from keras_genmodels.applications.anomaly_scores import png_bits
+
+# Digits 5-9 against a VAE of digits 0-4: a hard split (about half the test digits are
+# anomalies, unlike the near-perfect one-class splits), where these tiny VAEs reach AUROC
+# 0.74-0.78 and AUPRC 0.70-0.74. Random scores get 0.50 +- 0.02 and 0.50, sign-flipped ones
+# 0.26 and 0.36: the bars below fail both.
+AUROC_BAR, AUPRC_BAR = 0.68, 0.62
 
 
 @pytest.fixture(scope="module")
 def heldout(digits):
-    """Test digits: 1s are normal, every other digit is an anomaly."""
+    """1000 test digits: 0-4 are normal, 5-9 anomalies (49.7%)."""
     _, (x_test, y_test) = digits
-    return x_test[:400], y_test[:400] != 1
+    return x_test[:1000], y_test[:1000] >= 5
+
+
+def test_the_bars_fail_random_and_sign_flipped_scores(low_digits_vae, heldout):
+    x, is_anomaly = heldout
+    values = AnomalyDetector(low_digits_vae, score="elbo", num_samples=8).score(x)
+    for broken in (np.random.default_rng(0).random(len(x)), -values):
+        assert auroc(is_anomaly, broken) < AUROC_BAR
+        assert average_precision(is_anomaly, broken) < AUPRC_BAR
 
 
 @pytest.mark.parametrize("score", ["elbo", "iwae", "reconstruction"])
-def test_other_digits_score_higher_than_the_training_digit(ones_vae, heldout, score):
+def test_digits_5_to_9_score_higher_than_the_training_digits(low_digits_vae, heldout, score):
     x, is_anomaly = heldout
-    values = AnomalyDetector(ones_vae, score=score, num_samples=8).score(x)
+    values = AnomalyDetector(low_digits_vae, score=score, num_samples=8).score(x)
     assert values.shape == (len(x),) and values.dtype == np.float64
-    assert values[is_anomaly].mean() > values[~is_anomaly].mean()
-    result = AnomalyDetector(ones_vae, score=score, num_samples=8).evaluate(x, is_anomaly)
-    assert result["auroc"] > 0.95
-    assert result["auprc"] > 0.95
+    result = AnomalyDetector(low_digits_vae, score=score, num_samples=8).evaluate(x, is_anomaly)
+    assert result["auroc"] > AUROC_BAR
+    assert result["auprc"] > AUPRC_BAR
     assert result["threshold"] is None and "true_positives" not in result
 
 
-def test_iwae_score_is_at_most_the_elbo_score(ones_vae, heldout):
+def test_iwae_score_is_at_most_the_elbo_score(low_digits_vae, heldout):
     x = heldout[0][:50]
-    elbo = AnomalyDetector(ones_vae, "elbo", num_samples=32).score(x)
-    iwae = AnomalyDetector(ones_vae, "iwae", num_samples=32).score(x)
+    elbo = AnomalyDetector(low_digits_vae, "elbo", num_samples=32).score(x)
+    iwae = AnomalyDetector(low_digits_vae, "iwae", num_samples=32).score(x)
     assert np.all(iwae <= elbo + 1e-4)  # L_K >= mean of the log-weights (Jensen)
 
 
-def test_threshold_flags_about_one_minus_quantile_of_normal_data(ones_vae, digits):
+@pytest.fixture(scope="module")
+def no_ones_vae(digits, vae_trainer):
+    """A VAE with a discretised logistic likelihood (its -log2 p(x) is a code length of the
+    8-bit image, like the PNG's) trained on every training digit but the 1s, 2 epochs."""
+    (x_train, y_train), _ = digits
+    return vae_trainer(x_train[y_train != 1], epochs=2, likelihood="discretized_logistic")
+
+
+def test_input_complexity_ranks_held_out_ones_as_anomalies(no_ones_vae, digits):
+    # The likelihood's bias (Nalisnick et al., 2019): a 1 has little ink, so it is likely
+    # under a model of the other digits (AUROC 0.08 here); S(x) = -log2 p(x) - L(x)
+    # (Serra et al., 2020) reaches 0.71. Random scores: 0.50 +- 0.03.
+    _, (x_test, y_test) = digits
+    x, is_one = x_test[:1000], y_test[:1000] == 1
+    iwae = AnomalyDetector(no_ones_vae, "iwae", num_samples=8).score(x)
+    complexity = AnomalyDetector(no_ones_vae, "input_complexity", num_samples=8).score(x)
+    assert auroc(is_one, iwae) < 0.2
+    assert auroc(is_one, complexity) > 0.6
+    np.testing.assert_allclose(complexity, iwae / np.log(2) - png_bits(x), rtol=1e-9)
+
+
+def test_input_complexity_warns_of_a_bernoulli_likelihood_on_grey_levels(low_digits_vae,
+                                                                         heldout):
+    x = heldout[0][:20]
+    with pytest.warns(UserWarning, match="likelihood='discretized_logistic'"):
+        AnomalyDetector(low_digits_vae, "input_complexity", num_samples=2).score(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # binary pixels: the Bernoulli is their mass
+        AnomalyDetector(low_digits_vae, "input_complexity", num_samples=2).score(
+            (x > 0.5).astype("float32"))
+
+
+def test_png_bits_grow_with_what_an_image_holds(digits):
+    _, (x_test, _) = digits
+    noise = np.random.default_rng(0).random((28, 28, 1)).astype("float32")
+    bits = png_bits(np.stack([np.zeros((28, 28, 1), "float32"), x_test[0], noise]))
+    assert bits.dtype == np.float64 and bits[0] < bits[1] < bits[2]
+    assert bits[2] > 8 * 28 * 28  # 8-bit noise does not compress
+    colour = png_bits(np.random.default_rng(1).random((2, 8, 8, 3)))
+    assert np.all(colour > 8 * 8 * 8 * 3)
+    with pytest.raises(ValueError, match="needs images"):
+        png_bits(np.zeros((2, 784), "float32"))
+
+
+def test_threshold_flags_about_one_minus_quantile_of_normal_data(low_digits_vae, digits):
     (x_train, y_train), (x_test, y_test) = digits
-    normal = x_test[y_test == 1]
+    normal = x_test[y_test < 5]
+    normal = normal[np.random.default_rng(0).permutation(len(normal))]  # exchangeable halves
     calibration, fresh = normal[: len(normal) // 2], normal[len(normal) // 2:]
-    detector = AnomalyDetector(ones_vae, num_samples=8).fit(calibration, quantile=0.9)
+    detector = AnomalyDetector(low_digits_vae, num_samples=8).fit(calibration, quantile=0.9)
     assert detector.quantile == 0.9
     assert detector.predict(calibration).mean() == pytest.approx(0.1, abs=0.01)
-    assert detector.predict(fresh).mean() == pytest.approx(0.1, abs=0.08)
-    same = AnomalyDetector(ones_vae, num_samples=8).fit(calibration, false_positive_rate=0.1)
+    assert detector.predict(fresh).mean() == pytest.approx(0.1, abs=0.04)
+    same = AnomalyDetector(low_digits_vae, num_samples=8).fit(calibration,
+                                                              false_positive_rate=0.1)
     assert same.threshold == pytest.approx(detector.threshold)
-    is_anomaly = y_test[:300] != 1
+    is_anomaly = y_test[:300] >= 5
     result = detector.evaluate(x_test[:300], is_anomaly)
     flagged = detector.predict(x_test[:300])
     assert result["true_positives"] == int(np.sum(flagged & is_anomaly))
     assert result["false_positives"] == int(np.sum(flagged & ~is_anomaly))
 
 
-def test_save_and_load_keep_scores_and_threshold(ones_vae, heldout, tmp_path):
+def test_save_and_load_keep_scores_and_threshold(low_digits_vae, heldout, tmp_path):
     x, _ = heldout
-    detector = AnomalyDetector(ones_vae, score="iwae", num_samples=4, seed=3).fit(x[:100])
+    detector = AnomalyDetector(low_digits_vae, score="iwae", num_samples=4, seed=3).fit(x[:100])
     detector.save(tmp_path / "ones.json")
     document = json.loads((tmp_path / "ones.json").read_text())
     assert document["model_path"] == "ones.keras" and document["score"] == "iwae"
@@ -113,13 +174,13 @@ def test_vaegan_reconstruction_and_discriminator_scores(digits):
         assert values.shape == (8,) and np.all(np.isfinite(values))
 
 
-def test_clear_errors(ones_vae, heldout):
+def test_clear_errors(low_digits_vae, heldout):
     x, _ = heldout
     with pytest.raises(ValueError, match="Unknown `score` 'likelihood'"):
-        AnomalyDetector(ones_vae, score="likelihood")
+        AnomalyDetector(low_digits_vae, score="likelihood")
     with pytest.raises(TypeError, match="discriminator"):
-        AnomalyDetector(ones_vae, score="discriminator")
-    detector = AnomalyDetector(ones_vae)
+        AnomalyDetector(low_digits_vae, score="discriminator")
+    detector = AnomalyDetector(low_digits_vae)
     with pytest.raises(ValueError, match="call `fit"):
         detector.predict(x[:4])
     with pytest.raises(ValueError, match="not both"):
