@@ -7,6 +7,7 @@ CPU cores; the networks are here so that all three use the same ones.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import platform
@@ -22,11 +23,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def mlp_vae(latent_dim: int, num_classes: int | None = None, hidden: int = 400,
-            seed: int = 0) -> kg.VAE:
-    """A dense VAE (or ConditionalVAE) for 28x28x1 digits, Bernoulli likelihood: one
-    hidden layer of `hidden` ReLU units each side (Kingma & Welling, 2014). A
-    conditional encoder reads the one-hot label from one pixel of its label channels."""
+            seed: int = 0, likelihood: str = "auto") -> kg.VAE:
+    """A dense VAE (or ConditionalVAE) for 28x28x1 digits, Bernoulli likelihood (the
+    images' "auto" default) unless `likelihood` names another: one hidden layer of
+    `hidden` ReLU units each side (Kingma & Welling, 2014). A conditional encoder reads
+    the one-hot label from one pixel of its label channels."""
     keras.utils.set_random_seed(seed)
+    params_per_dim = 2 if likelihood == "discretized_logistic" else 1
     conditional = num_classes or 0
     inputs = keras.Input((28, 28, 1 + conditional))
     features = keras.layers.Flatten()(inputs[..., :1])
@@ -36,12 +39,13 @@ def mlp_vae(latent_dim: int, num_classes: int | None = None, hidden: int = 400,
     encoder = keras.Model(inputs, keras.layers.Dense(2 * latent_dim)(hidden_layer))
     decoder = keras.Sequential([
         keras.Input((latent_dim + conditional,)),
-        keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(784),
-        keras.layers.Reshape((28, 28, 1))])
+        keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(784 * params_per_dim),
+        keras.layers.Reshape((28, 28, params_per_dim))])
     if num_classes:
         return kg.ConditionalVAE(latent_dim, num_classes=num_classes, encoder=encoder,
-                                 decoder=decoder, seed=seed)
-    return kg.VAE(latent_dim, encoder=encoder, decoder=decoder, seed=seed)
+                                 decoder=decoder, likelihood=likelihood, seed=seed)
+    return kg.VAE(latent_dim, encoder=encoder, decoder=decoder, likelihood=likelihood,
+                  seed=seed)
 
 
 def mlp_conditional_gan(latent_dim: int, num_classes: int, hidden: int = 256,
@@ -100,3 +104,22 @@ def write_json(path: str | None, results: dict[str, Any]) -> None:
 def load_digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """mnist10k: 8000 training and 2000 test digits, float32 NHWC in [0, 1]."""
     return kg.datasets.load("mnist10k")
+
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
+
+
+def load_fashion_mnist(folder: str = FASHION_MNIST, train: int = 8000, test: int = 2000
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The first `train` training and `test` test images of Fashion-MNIST (the sizes of
+    mnist10k) from the original idx files, float32 NHWC in [0, 1]; `None` when the folder
+    lacks them."""
+    paths = [os.path.join(folder, f"{name}-images-idx3-ubyte.gz") for name in ("train", "t10k")]
+    if not all(os.path.isfile(path) for path in paths):
+        return None
+    images = []
+    for path, count in zip(paths, (train, test), strict=True):
+        with gzip.open(path) as handle:
+            pixels = np.frombuffer(handle.read(), np.uint8, offset=16)
+        images.append(pixels.reshape(-1, 28, 28, 1)[:count].astype(np.float32) / 255.0)
+    return images[0], images[1]
