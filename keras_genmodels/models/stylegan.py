@@ -62,6 +62,7 @@ from keras_genmodels.models.style_regularization import StyleRegularization
 from keras_genmodels.models.style_space import StyleSpace
 from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import stylegan as sgn
+from keras_genmodels.penalties import r1_penalty
 from keras_genmodels.validation import (
     check_choice,
     check_non_negative,
@@ -303,7 +304,7 @@ class StyleGAN(StyleSpace, StyleRegularization, Adversarial, TanhRange, Generati
         r1 = tf.constant(0.0)
         if self.r1_enabled:
             def penalty():
-                return kgl.r1_penalty(lambda v: self.discriminate(v, None, training), real)
+                return r1_penalty(lambda v: self.discriminate(v, None, training), real)
             r1 = penalty() if apply_r1 is None else self.lazily(apply_r1, penalty, r1)
         if apply_r1 is None:
             apply_r1 = tf.constant(self.r1_enabled)

@@ -19,9 +19,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_genmodels import losses as kgl
 from keras_genmodels.models.gan import GAN
 from keras_genmodels.models.random_streams import Stream
+from keras_genmodels.penalties import gradient_penalty
 from keras_genmodels.validation import check_non_negative, check_positive_int
 
 
@@ -136,7 +136,7 @@ class WGANGP(_Wasserstein):
         epsilon = self.replica_noise(
             lambda n, seed: tf.random.stateless_uniform([n], seed), tf.shape(real)[0],
             stream, step)
-        penalty = kgl.gradient_penalty(
+        penalty = gradient_penalty(
             lambda v: self.discriminate(v, labels, training=training), real, fake,
             epsilon=epsilon)
         return {**super().penalties(real, fake, labels, step, training),
