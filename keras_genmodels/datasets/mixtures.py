@@ -23,6 +23,7 @@ centers, std = mode_centers("ring8")  # (8, 2) float32, 0.02
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -148,14 +149,8 @@ def make_grid_mixture(
     return _sample(centers, std, num_samples, np.random.default_rng(seed))
 
 
-def make_grid(
-    num_samples: int,
-    grid_size: int = 5,
-    spacing: float = 2.0,
-    std: float = 0.05,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Deprecated: the same as `make_grid_mixture`, which it calls.
+def make_grid(*args: Any, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Deprecated: the same as `make_grid_mixture` (same arguments), which it calls.
 
     The name read as `kg.images.make_grid` (a grid of images); it warns with a
     `DeprecationWarning` and will be removed.
@@ -166,7 +161,7 @@ def make_grid(
         DeprecationWarning,
         stacklevel=2,
     )
-    return make_grid_mixture(num_samples, grid_size, spacing, std, seed)
+    return make_grid_mixture(*args, **kwargs)
 
 
 def mode_centers(name: str) -> tuple[np.ndarray, float]:

@@ -406,6 +406,13 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
         return None if network is None else keras.saving.serialize_keras_object(network)
 
 
+def required_classes(num_classes: int | None, family: str) -> int:
+    """`num_classes` of a conditional family, which must be given (checked by the base)."""
+    if num_classes is None:
+        raise ValueError(f"`num_classes` is required for {family} (an integer >= 2).")
+    return num_classes
+
+
 def _in_multi_worker_mode(strategy: Any) -> bool:
     """Keras' own test for its multi-worker reduction path (trainer.py)."""
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (

@@ -28,16 +28,14 @@ import tensorflow as tf
 
 from keras_genmodels import losses as kgl
 from keras_genmodels.models.adversarial import Adversarial, discriminate_pair
-from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.base import GenerativeModel, required_classes
 from keras_genmodels.models.clusters import SelfConditioned
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.models.tanh_range import TanhRange
 from keras_genmodels.networks import (
-    build_dcgan_discriminator,
-    build_mlp_discriminator,
     default_gan_networks,
 )
-from keras_genmodels.networks.defaults import VECTOR_GAN_UNITS
+from keras_genmodels.penalties import r1_penalty
 from keras_genmodels.validation import check_choice, check_non_negative, check_positive_int
 
 #: How the discriminator updates of one step take their real examples.
@@ -185,19 +183,8 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
             generator, discriminator = default_gan_networks(
                 data_shape, self.latent_dim, conditional_dim=self.condition_dim,
                 spectral_normalization=self.spectral_normalization,
-            )
+                projection=self.projection_discriminator)
             self.generator = self.generator or generator
-            if self.discriminator is None and self.projection_discriminator:
-                # labels enter through the projection, not as inputs; it needs features
-                if len(data_shape) == 3:
-                    discriminator = build_dcgan_discriminator(
-                        data_shape, spectral_normalization=self.spectral_normalization,
-                        return_features=True)
-                else:
-                    discriminator = build_mlp_discriminator(
-                        data_shape[0], hidden_units=VECTOR_GAN_UNITS,
-                        spectral_normalization=self.spectral_normalization,
-                        return_features=True)
             self.discriminator = self.discriminator or discriminator
         if self.projection_discriminator and self.embedding is None:
             feature_dim = int(self.discriminator.outputs[-1].shape[-1])
@@ -310,7 +297,7 @@ class GAN(SelfConditioned, Adversarial, TanhRange, GenerativeModel):
         `gamma / 2 * E|grad D(x)|^2` on the real batch (WGAN-GP adds its own)."""
         if not self.r1_weight:
             return {}
-        penalty = kgl.r1_penalty(lambda v: self.discriminate(v, labels, training), real)
+        penalty = r1_penalty(lambda v: self.discriminate(v, labels, training), real)
         return {"r1_penalty": (0.5 * self.r1_weight, penalty)}
 
     def discriminator_loss(self, real, fake, labels, step: int = 0,
@@ -437,9 +424,8 @@ class ConditionalGAN(GAN):
     """
 
     def __init__(self, latent_dim: int, num_classes: int | None = None, **kwargs: Any):
-        if num_classes is None:
-            raise ValueError("`num_classes` is required for ConditionalGAN (an integer >= 2).")
-        super().__init__(latent_dim, num_classes=num_classes, **kwargs)
+        super().__init__(latent_dim, num_classes=required_classes(num_classes, "ConditionalGAN"),
+                         **kwargs)
 
 
 def check_ema_decay(value: Any) -> float | None:

@@ -25,14 +25,8 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from keras_genmodels.networks import shape_checks
 from keras_genmodels.networks.mlp import maybe_spectral
-from keras_genmodels.networks.shape_checks import (
-    bottleneck_size,
-    check_image_shape,
-    check_units,
-    downsampling_filters,
-    upsampling_filters,
-)
 from keras_genmodels.validation import check_choice, check_non_negative, check_positive_int
 
 _OUTPUT_ACTIVATIONS = ("tanh", "sigmoid", "linear")
@@ -77,12 +71,12 @@ def build_dcgan_generator(
         A `keras.Model` mapping `(batch, latent_dim)` to `(batch, H, W, C)`.
     """
     latent_dim = check_positive_int(latent_dim, "latent_dim")
-    height, width, channels = check_image_shape(output_shape, "output_shape")
-    filters = check_units(filters, "filters", length=2)
+    height, width, channels = shape_checks.check_image_shape(output_shape, "output_shape")
+    filters = shape_checks.check_units(filters, "filters", length=2)
     output_activation = check_choice(output_activation, "output_activation", _OUTPUT_ACTIVATIONS)
 
-    levels = upsampling_filters(filters, height)
-    base = bottleneck_size(height)
+    levels = shape_checks.upsampling_filters(filters, height)
+    base = shape_checks.bottleneck_size(height)
     inputs = keras.Input(shape=(latent_dim,), name="latent")
     x = layers.Dense(base * base * levels[0], use_bias=False, name="project")(inputs)
     x = layers.BatchNormalization(synchronized=True, name="project_bn")(x)
@@ -152,15 +146,15 @@ def build_dcgan_discriminator(
         A `keras.Model` mapping `(batch, H, W, C)` to logits of shape `(batch, 1)`, or to
         `[logits, features]` when `return_features` is True.
     """
-    height, width, channels = check_image_shape(input_shape, "input_shape")
-    filters = check_units(filters, "filters", length=2)
+    height, width, channels = shape_checks.check_image_shape(input_shape, "input_shape")
+    filters = shape_checks.check_units(filters, "filters", length=2)
     dropout = check_non_negative(dropout, "dropout")
     if dropout >= 1.0:
         raise ValueError(f"`dropout` must be in [0, 1), got {dropout}.")
 
     inputs = keras.Input(shape=(height, width, channels), name="images")
     x = inputs
-    for i, level_filters in enumerate(downsampling_filters(filters, height)):
+    for i, level_filters in enumerate(shape_checks.downsampling_filters(filters, height)):
         conv = layers.Conv2D(level_filters, 4, strides=2, padding="same", name=f"conv_{i + 1}")
         x = maybe_spectral(conv, spectral_normalization)(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i + 1}")(x)

@@ -126,6 +126,7 @@ def default_gan_networks(
     latent_dim: int,
     conditional_dim: int = 0,
     spectral_normalization: bool = False,
+    projection: bool = False,
 ) -> tuple[keras.Model, keras.Model]:
     """Builds a GAN's generator and discriminator suited to data of shape `data_shape`.
 
@@ -152,6 +153,9 @@ def default_gan_networks(
             channels (images) or features (vectors). Defaults to 0 (unconditional).
         spectral_normalization: bool, wrap every layer of the discriminator with weights
             in `keras.layers.SpectralNormalization`. Defaults to False.
+        projection: bool, a discriminator for conditioning by projection (Miyato &
+            Koyama, 2018): it takes the data alone (the condition enters through the
+            projection) and returns `[logit, features]`. Defaults to False.
 
     Returns:
         `(generator, discriminator)`: the generator maps `(latent_dim + conditional_dim,)`
@@ -161,13 +165,15 @@ def default_gan_networks(
     kind, shape = _data_kind(data_shape)
     latent_dim = check_positive_int(latent_dim, "latent_dim")
     conditional_dim = check_positive_int(conditional_dim, "conditional_dim", minimum=0)
+    # the discriminator's condition channels (none when the condition is projected)
+    d_condition = 0 if projection else conditional_dim
 
     if kind == "image":
         height, width, channels = shape
         generator = build_dcgan_generator(latent_dim + conditional_dim, shape)
         discriminator = build_dcgan_discriminator(
-            (height, width, channels + conditional_dim),
-            spectral_normalization=spectral_normalization,
+            (height, width, channels + d_condition),
+            spectral_normalization=spectral_normalization, return_features=projection,
         )
     else:
         (dim,) = shape
@@ -177,8 +183,9 @@ def default_gan_networks(
             latent_dim + conditional_dim, dim, hidden_units=VECTOR_GAN_UNITS
         )
         discriminator = build_mlp_discriminator(
-            dim + conditional_dim,
+            dim + d_condition,
             hidden_units=VECTOR_GAN_UNITS,
             spectral_normalization=spectral_normalization,
+            return_features=projection,
         )
     return generator, discriminator
