@@ -91,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--latent-dim", type=int, default=None,
                        help="latent size (default: 8 for vae/cvae, 32 for vaegan, 64 for GANs)")
     train.add_argument("--likelihood", default=None,
-                       help="vae/cvae only: likelihood (default: bernoulli for images, "
-                       "gaussian for vectors)")
+                       help="vae/cvae only: likelihood (default: the model's \"auto\": "
+                       "bernoulli for images, a learned-scale gaussian for vectors)")
     train.add_argument("--beta", type=float, default=None,
                        help="vae/cvae only: KL weight (default: 1.0)")
     train.add_argument("--learning-rate", type=float, default=None,
@@ -118,9 +118,8 @@ def build_model(model_name: str, data, latent_dim: int | None = None,
     options: dict[str, Any] = dict(latent_dim=latent_dim or default_latent, seed=seed,
                                    data_shape=x_train.shape[1:])
     if model_name in VAE_MODELS:
-        is_image = x_train.ndim == 4
-        options.update(likelihood=likelihood or ("bernoulli" if is_image else "gaussian"),
-                       beta=1.0 if beta is None else beta)
+        # the model resolves its own likelihood from the data unless one is asked for
+        options.update(likelihood=likelihood or "auto", beta=1.0 if beta is None else beta)
     else:
         for flag, value in (("--likelihood", likelihood), ("--beta", beta)):
             if value is not None:

@@ -87,6 +87,19 @@ def test_every_family_trains_with_logs_and_pictures(model_name, tmp_path, capsys
         assert model.num_classes == 4  # the four shapes
 
 
+def test_the_command_leaves_the_likelihood_to_the_model():
+    from keras_genmodels import datasets
+
+    for name, expected in (("ring8", "gaussian"), ("shapes", "bernoulli")):
+        data = datasets.load(name, num_train=64, num_test=16)
+        vae = cli.build_model("vae", data)
+        assert vae.get_config()["likelihood"] == "auto"  # the model's own default
+        assert vae.likelihood.name == expected
+    chosen = cli.build_model("vae", datasets.load("ring8", num_train=64, num_test=16),
+                             likelihood="continuous_bernoulli")
+    assert chosen.likelihood.name == "continuous_bernoulli"
+
+
 def test_learning_rate_keeps_each_familys_optimizers():
     from keras_genmodels import datasets
 

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genmodels import distributions as kgd
-from keras_genmodels.models.base import GenerativeModel
+from keras_genmodels.models.base import GenerativeModel, required_classes
 from keras_genmodels.models.cross_replica import cross_replica_sum
 from keras_genmodels.models.random_streams import Stream
 from keras_genmodels.networks import default_vae_networks
@@ -159,6 +159,22 @@ class VAE(GenerativeModel):
             )
             self.encoder = self.encoder or encoder
             self.decoder = self.decoder or decoder
+        self._check_decoder_outputs(data_shape)
+
+    def _check_decoder_outputs(self, data_shape: tuple[int, ...]) -> None:
+        """A decoder of one's own must give the likelihood's parameters for every value."""
+        outputs = getattr(self.decoder, "outputs", None)
+        if not outputs or outputs[0].shape[-1] is None:
+            return
+        needed = int(data_shape[-1]) * self.likelihood.params_per_dim
+        if int(outputs[0].shape[-1]) != needed:
+            raise ValueError(
+                f"`decoder` gives {int(outputs[0].shape[-1])} values per position; the "
+                f"{self.likelihood.name} likelihood ({self.likelihood.get_config()}) needs "
+                f"{self.likelihood.params_per_dim} per value, {needed} for examples of shape "
+                f"{tuple(data_shape)}. Pass a `likelihood` that fits the decoder (e.g. "
+                "likelihood=\"bernoulli\", or \"gaussian\" with a fixed likelihood_scale, "
+                "for one value per feature), or a decoder with that many outputs.")
 
     # ------------------------------------------------------------------ the model
     def encoder_inputs(self, x: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
@@ -323,9 +339,8 @@ class ConditionalVAE(VAE):
     """
 
     def __init__(self, latent_dim: int, num_classes: int | None = None, **kwargs: Any):
-        if num_classes is None:
-            raise ValueError("`num_classes` is required for ConditionalVAE (an integer >= 2).")
-        super().__init__(latent_dim, num_classes=num_classes, **kwargs)
+        super().__init__(latent_dim, num_classes=required_classes(num_classes, "ConditionalVAE"),
+                         **kwargs)
 
     def encoder_inputs(self, x, labels):
         return self.with_condition(x, labels)

@@ -108,3 +108,16 @@ def test_vector_vae_defaults_do_not_collapse_the_posterior():
         results[warmup] = (history["kl"][-1], coverage["modes_covered"])
     assert results["auto"][0] > 2.0 > 0.5 > results[0][0]
     assert results["auto"][1] >= 7 > 3 >= results[0][1]
+
+
+def test_a_decoder_that_does_not_fit_the_likelihood_is_refused_with_the_fix():
+    from keras_genmodels.networks import build_mlp
+
+    # one output per feature: Bernoulli-sized, but "auto" on vectors is a learned-scale
+    # Gaussian, two parameters per feature
+    with pytest.raises(ValueError, match="likelihood=\"bernoulli\""):
+        kg.VAE(2, encoder=build_mlp(16, 4, (8,)), decoder=build_mlp(2, 16, (8,)),
+               data_shape=(16,))
+    vae = kg.VAE(2, encoder=build_mlp(16, 4, (8,)), decoder=build_mlp(2, 16, (8,)),
+                 data_shape=(16,), likelihood="bernoulli")
+    assert vae.likelihood.name == "bernoulli"

@@ -20,7 +20,7 @@ from keras_genmodels.widgets import live as live_module
 def tiny_vector_vae(steps_per_execution: int = 1) -> kg.VAE:
     """Two 8-unit MLPs on 16-d vectors: a training step costs well under a millisecond."""
     model = kg.VAE(2, encoder=build_mlp(16, 4, (8,)), decoder=build_mlp(2, 16, (8,)), seed=0,
-                   data_shape=(16,))
+                   data_shape=(16,), likelihood="bernoulli")  # one decoder output per feature
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   steps_per_execution=steps_per_execution)
     return model
