@@ -192,8 +192,8 @@ def code_hash(z: Any) -> tf.Tensor:
     of a continuous prior, Kolmogorov-Smirnov distance to the uniform 0.002 on 200,000 codes,
     correlation with any coordinate below 0.003). A small move of the code may change it.
     """
-    z = tf.cast(tf.reshape(z, [tf.shape(z)[0], -1]), tf.float64)
-    dims = int(z.shape[-1])
+    dims = int(np.prod(z.shape[1:]))  # known even where the batch size is not
+    z = tf.cast(tf.reshape(z, [-1, dims]), tf.float64)
     weights = tf.constant(12.9898 * np.sqrt(np.arange(2, dims + 2)), tf.float64)
     scaled = 43758.5453123 * tf.sin(tf.reduce_sum(z * weights, axis=1))
     return tf.cast(scaled - tf.floor(scaled), tf.float32)

@@ -260,10 +260,6 @@ def test_a_family_of_ones_own_says_what_to_export(tmp_path):
     close(served.serve(z), model.generate(z))
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "models.clusters.code_hash reads the codes' width after `tf.reshape(z, [tf.shape(z)[0], "
-    "-1])`, which is None for codes of unknown batch size (the (None, latent_dim) "
-    "signature): int(None) fails; taking the width before the reshape fixes it"))
 @pytest.mark.parametrize("family", ["GAN", "VAEGAN"])
 def test_self_conditioned_models_serve_their_clusters(tmp_path, family):
     # the default vector networks: self-conditioned on 50 clusters (and the GAN's EMA)
