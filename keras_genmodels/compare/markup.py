@@ -74,6 +74,15 @@ def _measurement_rows(report: Any) -> list[list[str]]:
     return rows
 
 
+def _load_text(report: Any) -> str:
+    loads = [v for r in report.runs for v in (r["values"].get("load_average") or [])]
+    if not loads:
+        return ""
+    return (f"; its 1-minute load average at the start and end of the training runs was "
+            f"{min(loads):.1f}-{max(loads):.1f} (above the core count, other jobs shared "
+            "the cores and a seconds budget bought less training)")
+
+
 def _threshold_text(report: Any) -> str:
     basis, setup = report.threshold_basis, report.setup
     fractions = ", ".join(f"{f:g}" for f in setup.get("progress_fractions", []))
@@ -143,7 +152,8 @@ def report_blocks(report: Any, figures: dict[str, str]) -> list[tuple]:
               f"examples in the feature space `{setup['extractor']}`. Mode coverage: each "
               f"model trained again on {', '.join(setup['mixtures']) or 'no mixture'} for "
               f"{setup['mixture_budget']} (batch 256). Precision: "
-              f"{setup.get('precision', 'float32')}. Machine: {setup['machine']}."),
+              f"{setup.get('precision', 'float32')}. Machine: {setup['machine']}"
+              f"{_load_text(report)}."),
         ("p", "Numbers are medians over seeds, with [min-max] when they differ. A pair of "
               "models (one GAN-side, one VAE-side) is decided on a measure only when their "
               f"seeds separate: every seed of one better than every seed of the other, with "

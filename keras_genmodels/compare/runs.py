@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 import time
 from collections.abc import Callable
@@ -115,6 +116,9 @@ class Run:
     examples: int
     losses: dict[str, list[float]] = field(default_factory=dict)
     progress: list[dict[str, float]] = field(default_factory=list)
+    #: the machine's 1-minute load average when training began and ended (`None` where
+    #: the system does not report one): on a shared machine, what else ran beside it.
+    load_average: tuple[float, float] | None = None
 
     @property
     def examples_per_second(self) -> float:
@@ -347,11 +351,22 @@ def train_run(
         callbacks.append(_BudgetProgress(name, recorder))
         verbose = 0
     labels = y_train if getattr(model, "conditional", False) else None
+    load_before = _load_average()
     history = model.fit(x_train, labels, batch_size=batch_size,
                         epochs=budget.epochs or _MAX_EPOCHS, callbacks=callbacks,
                         verbose=verbose)
     train_seconds = recorder.elapsed()
+    load_after = _load_average()
     return Run(name=name, seed=seed, model=model, train_seconds=train_seconds,
                epochs=len(history.epoch), steps=recorder.steps, examples=recorder.examples,
                losses=recorder.losses,
-               progress=[] if timed is None else timed.progress)
+               progress=[] if timed is None else timed.progress,
+               load_average=None if load_before is None or load_after is None
+               else (load_before, load_after))
+
+
+def _load_average() -> float | None:
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # not on every system
+        return None

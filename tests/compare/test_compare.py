@@ -57,6 +57,7 @@ def test_every_number_is_present_and_finite(report):
                 assert run["values"][key] is None and reason in run["unavailable"][key]
         assert run["values"]["epochs"] == 1 and run["values"]["steps"] == 2
         assert run["values"]["fid"] > 0 and 0 <= run["values"]["precision"] <= 1
+        assert len(run["values"]["load_average"]) == 2  # the shared machine's, beside it
         # a missed threshold is the time inf (ranked last), not a run left out
         time = run["values"]["time_to_threshold"]
         assert time == math.inf or 0 <= time <= run["values"]["train_seconds"]
@@ -138,7 +139,7 @@ def test_the_report_files_read_back(report, tmp_path):
     html = paths["html"].read_text()
     assert html.startswith("<!DOCTYPE html>") and html.count("<tr>") > len(report.claims)
     assert "not reached" not in markdown or "ranks behind every run" in markdown
-    for words in ("Machine: ", "logical cores", "Precision: float32",
+    for words in ("Machine: ", "logical cores", "Precision: float32", "1-minute load average",
                   "The defaults compared, and the tuning they got", "KL warm-up swept"):
         assert words in markdown, words
     assert saved["threshold_basis"]["fraction"] == 0.5
