@@ -208,10 +208,32 @@ def _draw_entries(model, params, seed) -> tf.Tensor:
     return tf.cast(draw, tf.float32)
 
 
-def metropolis_log_ratio(model, x, labels, posterior, z, proposal) -> tf.Tensor:
-    """`log rho` of Metropolis-within-Gibbs (before the `min(1, .)`), per example:
-    `log p(x^ | z') p(z') q(z | x^) - log p(x^ | z) p(z) q(z' | x^)`, with `x^` the current
-    completion and `posterior = q(. | x^)`."""
+def metropolis_log_ratio(model: Any, x: tf.Tensor, labels: tf.Tensor | None,
+                         posterior: Any, z: tf.Tensor, proposal: tf.Tensor) -> tf.Tensor:
+    """`log rho` of a Metropolis-within-Gibbs code move (before the `min(0, .)`).
+
+    `log p(x^ | z') + log p(z') + log q(z | x^) - log p(x^ | z) - log p(z) - log q(z' | x^)`:
+    the proposal `q(. | x^)` depends on the current completion `x^` but not on the
+    current code, so its terms do not cancel as a symmetric proposal's would.
+
+    Example:
+
+    ```python
+    q = vae.posterior(x_hat)
+    log_rho = metropolis_log_ratio(vae, x_hat, None, q, z, q.sample(seed=[0, 1]))
+    ```
+
+    Args:
+        model: the VAE.
+        x: the current completion `x^`, `(batch, *data_shape)`.
+        labels: its labels for a conditional model, else `None`.
+        posterior: `q(. | x^)`, batch shape `(batch,)`.
+        z: the current codes `(batch, latent_dim)`.
+        proposal: the proposed codes `z'`, drawn from `posterior`.
+
+    Returns:
+        float32 `(batch,)`.
+    """
     log_target_new = (model.likelihood.log_prob(model.decoder_params(proposal, labels), x)
                       + model.prior.log_prob(proposal))
     log_target_old = (model.likelihood.log_prob(model.decoder_params(z, labels), x)
