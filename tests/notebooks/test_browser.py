@@ -199,7 +199,8 @@ def test_latent_explorer_and_tensorboard_in_chromium(tmp_path, jupyter_env, stra
                 pytest.fail(f"the notebook raised: {current['errors']}")
             return current["ran"] == current["cells"] and current["kernel"] == "idle"
 
-        wait_for(finished, 150, "every cell to run", lambda: f"{state()}\n{lab.log()}")
+        # the small budget trains 128 steps: about a minute and a half on two busy cores
+        wait_for(finished, 300, "every cell to run", lambda: f"{state()}\n{lab.log()}")
 
         # The explorer shows a decoded digit; a slider moved with the keyboard redraws it.
         explorer = wait_for(lambda: (driver.execute_script(FIND_EXPLORER) or {}).get("src")

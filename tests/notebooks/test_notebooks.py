@@ -71,7 +71,16 @@ def check_vae_quickstart(nb, folder: Path) -> None:
         "LiveTraining left no static picture when fit ended"
     assert not [o for o in fit_cell.outputs if WIDGET_VIEW in o.get("data", {})], \
         "LiveTraining's widget was not replaced by a picture"
-    assert math.isfinite(number(r"IWAE NLL: ([\d.]+) nats", nb))
+    # The story: the VAE learns the digits. Its likelihood beats a model that ignores the
+    # digit (every pixel at its mean) by 21-22 nats after the small budget's 128 steps
+    # (notebook 181.3 against 202.7; seeds 1 and 2 of the same training 181.0, 184.5); an
+    # untrained VAE is at ~540, one whose code carries nothing at best at the yardstick.
+    nll = number(r"IWAE NLL: ([\d.]+) nats", nb)
+    ignoring = number(r"ignoring the digit \(each pixel at its mean\): ([\d.]+) nats", nb)
+    assert nll < ignoring - 8.0, (nll, ignoring)
+    # and the encoder puts information into the code (4.3 nats over 8 dimensions measured)
+    kl = re.search(r"KL per dimension \(nats\): \[([^\]]*)\]", text(nb))
+    assert kl and sum(float(v) for v in kl.group(1).split()) > 1.5, kl
     assert len(outputs(nb, WIDGET_VIEW)) == 1  # the LatentExplorer
     assert "running" in text(nb) and "TensorBoardServer" in text(nb)
     frames = [o.data["text/html"] for o in outputs(nb, "text/html")]
@@ -80,17 +89,44 @@ def check_vae_quickstart(nb, folder: Path) -> None:
     assert (folder / "runs" / "01_vae" / "projector" / "projector_config.pbtxt").exists()
 
 
+def coverage_of(model: str, nb) -> tuple[int, int]:
+    """(modes covered, % of samples within 3 std of a mode) that notebook 02 printed."""
+    pattern = rf"{re.escape(model)}: (\d)/8 modes covered, (\d+)% of samples within"
+    match = re.search(pattern, text(nb))
+    assert match, f"{pattern!r} not found in the output:\n{text(nb)[-3000:]}"
+    return int(match.group(1)), int(match.group(2))
+
+
 def check_gans(nb, folder: Path) -> None:
     assert re.search(r"real test points: 8/8 modes covered", text(nb))
-    for model in ("GAN, Adam(2e-4)", "GAN, larger steps, no EMA", "GAN, larger steps + EMA",
-                  "GAN, defaults (self-conditioned)",
-                  "ConditionalGAN", "WGAN-GP"):
-        covered = number(rf"{re.escape(model)}: (\d)/8 modes covered", nb)
-        assert 0 <= covered <= 8
+    # The story on the small budget (12 epochs of 40 steps): the Adam(2e-4) GAN collapses,
+    # with (almost) no sample near a mode at any snapshot (measured at most 1%, seeds 0-2);
+    # the self-conditioned defaults and the conditional GAN cover every mode with most of
+    # their samples on one (measured 68-75% and 88-91%, seeds 0-2). An untrained or
+    # collapsed remedy fails; so does the defaults' fix switched off (clusters=None: 0%
+    # near a mode at this budget).
+    snapshots = re.findall(r"Adam\(2e-4\) GAN, epoch \d+: \d/8 modes covered, (\d+)% of",
+                           text(nb))
+    assert snapshots and all(int(near) <= 5 for near in snapshots), snapshots
+    assert coverage_of("GAN, Adam(2e-4)", nb)[1] <= 5
+    covered, near = coverage_of("GAN, defaults (self-conditioned)", nb)
+    assert covered >= 7 and near >= 40, (covered, near)
+    covered, near = coverage_of("ConditionalGAN", nb)
+    assert covered >= 7 and near >= 60, (covered, near)
+    for model in ("GAN, larger steps, no EMA", "GAN, larger steps + EMA", "WGAN-GP"):
+        coverage_of(model, nb)  # printed; at this budget they have not spread yet
     assert len(outputs(nb, "text/markdown")) == 1  # the coverage table
     # ring scatter plots (snapshots, remedies), the live view's picture, the digit samples
     assert len(outputs(nb, "image/png")) >= 4
-    assert math.isfinite(number(r"FID of the GAN's samples: ([\d.]+)", nb))
+    # the digit GAN's 16 steps: the discriminator tells real digits from generated ones
+    # (mean logits over the epoch, d_real - d_fake measured 0.53 here, 0.45, 0.35, 0.24 on
+    # seeds 1-3; a discriminator that has not learned is at 0)
+    d_real = number(r"last epoch: d_real (-?[\d.]+)", nb)
+    d_fake = number(r"d_fake (-?[\d.]+) \(mean logits", nb)
+    assert d_real > d_fake + 0.1, (d_real, d_fake)
+    gan_fid = number(r"FID of the GAN's samples: ([\d.]+)", nb)
+    floor = number(r"\(real training digits: ([\d.]+)\)", nb)
+    assert floor < gan_fid, (floor, gan_fid)
 
 
 def check_latent_spaces(nb, folder: Path) -> None:
@@ -100,15 +136,37 @@ def check_latent_spaces(nb, folder: Path) -> None:
     for name in ("projector_config.pbtxt", "metadata.tsv", "sprite.png"):
         assert name in text(nb)
         assert (folder / "runs" / "03_latent" / "projector" / name).exists()
+    # The story on the small budget (252 steps each): the VAE's code keeps the digit's
+    # identity and the conditional VAE draws the digit asked for, as the shipped digit
+    # classifier reads them (chance 10%; an untrained VAE's reconstructions 10-15%).
+    # Measured: reconstructions 70% (notebook), 66% and 59% (seeds 0 and 1 of the same
+    # training); cells 76% (notebook), 80%, 69%, 72% (seeds 0-2).
+    read = number(r"reconstructions read as the digit they came from: (\d+)%", nb)
+    asked = number(r"cells read as the digit asked for: (\d+)%", nb)
+    assert read >= 30 and asked >= 30, (read, asked)
 
 
 def check_gan_vs_vae(nb, folder: Path) -> None:
     tables = [o.data["text/html"] for o in outputs(nb, "text/html")]
     assert len(tables) == 2 and all("<table>" in t for t in tables)
     assert "verdict" in tables[0] and tables[0].count("<tr>") > 10
-    assert any(verdict in tables[0] for verdict in ("supported", "contradicted", "mixed"))
+    # one seed decides no claim (a verdict needs 3 seeds a model whose ranges separate)
+    counts = text(nb)
+    for verdict in ("supported", "contradicted", "mixed"):
+        assert f"'{verdict}'" not in counts, counts[-2000:]
+    assert "'inconclusive'" in counts
+    # The story the full run's verdicts rest on, on the small budget (32 steps each, batch
+    # 64): the VAE trains on more digits per second on a CPU and reaches a far lower FID.
+    # Measured (seeds 0, 1): FID 189 against 541 and 442; 558 against 69, 211 against 61
+    # and (the notebook) 321 against 82 digits/s (the machine's load moves these).
+    vae_fid, gan_fid = (number(rf"{model}: FID ([\d.]+)", nb) for model in ("VAE", "GAN"))
+    assert vae_fid < 0.7 * gan_fid, (vae_fid, gan_fid)
+    vae_rate, gan_rate = (number(rf"{model}: FID [\d.]+, trained on ([\d.]+) digits/s", nb)
+                          for model in ("VAE", "GAN"))
+    assert vae_rate > 1.5 * gan_rate, (vae_rate, gan_rate)
+    # both reconstruct: the VAE with its encoder, the GAN by latent search
     for model in ("VAE", "GAN"):
-        assert math.isfinite(number(rf"{model}: FID ([\d.]+)", nb))
+        assert math.isfinite(number(rf"{model}: .*reconstruction error ([\d.]+)", nb))
     # samples of both, the VAE's reconstructions, FID progress, losses
     assert len(outputs(nb, "image/png")) >= 5
     assert (folder / "runs" / "04_compare" / "report.md").exists()
