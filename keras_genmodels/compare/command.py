@@ -54,6 +54,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="budget of each mixture run (default: %(default)s)")
     parser.add_argument("--out", default="runs/compare", help="report folder (default: "
                         "%(default)s)")
+    parser.add_argument("--resume", default=None, metavar="DIR",
+                        help="keep each measured model and seed in DIR and, run again with "
+                        "the same arguments, read them back instead of training them again")
 
 
 def _integers(text: str, name: str) -> list[int]:
@@ -80,6 +83,6 @@ def run_command(args: argparse.Namespace) -> Path:
                      batch_size=args.batch_size, extractor=extractor,
                      num_samples=args.num_samples,
                      mixtures=() if args.no_mixtures else ("ring8", "grid25"),
-                     mixture_budget=args.mixture_budget)
+                     mixture_budget=args.mixture_budget, resume=args.resume)
     paths = report.save(args.out)
     return paths["markdown"]

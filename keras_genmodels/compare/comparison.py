@@ -14,6 +14,7 @@ report.save("docs/gan-vs-vae")     # report.md, report.html, report.json and PNG
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 from collections.abc import Sequence
@@ -37,9 +38,9 @@ from keras_genmodels.compare.runs import (
     FAMILIES,
     PROGRESS_FRACTIONS,
     Budget,
-    accepts_argument,
     family_side,
     make_factory,
+    self_conditions_by_default,
     train_run,
 )
 from keras_genmodels.compare.tuning import defaults_rows
@@ -141,6 +142,7 @@ def compare(
     mixture_budget: Any = "20 epochs",
     fid_threshold: float | None = None,
     threshold_fraction: float = 0.5,
+    resume: str | Path | None = None,
     verbose: int = 1,
 ) -> ComparisonReport:
     """Trains each model on the same data for the same budget over several seeds, measures it.
@@ -195,6 +197,9 @@ def compare(
             over runs, measured before the first step) down to the FID of held-out real
             data (`x_train` examples against the same reference).
         threshold_fraction: in (0, 1], see `fid_threshold`.
+        resume: a folder where each model and seed is saved once measured; a later call
+            with the same arguments and data reads those back instead of training them
+            again (see `compare.resume.RunStore`). `None` keeps nothing.
         verbose: 1 shows Keras' progress bars and a line per run; 0 is silent.
 
     Returns:
@@ -245,20 +250,36 @@ def compare(
     })
     for mixture in mixtures:
         report.mixture_reference[mixture] = mixture_reference(mixture)
+    store = None
+    if resume is not None:
+        from keras_genmodels.compare.resume import RunStore, data_fingerprint
+
+        key = {k: v for k, v in report.setup.items() if k not in ("machine", "defaults")}
+        key.update(specs={n: s if isinstance(s, str) else type(s).__name__
+                          for n, s in specs.items()},
+                   data=data_fingerprint(x_train, x_test, y_train, y_test))
+        store = RunStore(resume, key)
     for name, spec in specs.items():
         factory = make_factory(spec)
         # on the mixtures the plain model is the family's row; self-conditioning, where
-        # the family has it, is an intervention measured beside it
-        variants = {"": make_factory(spec, clusters=None)} if accepts_argument(
-            spec, "clusters") else {"": make_factory(spec)}
-        if accepts_argument(spec, "clusters"):
-            variants[SELF_CONDITIONED] = make_factory(spec)
+        # the family's vector default has it, is an intervention measured beside it
+        variants = {"": make_factory(spec)}
+        if self_conditions_by_default(spec):
+            variants = {"": make_factory(spec, clusters=None),
+                        SELF_CONDITIONED: make_factory(spec)}
         for seed in seeds:
+            state = None if store is None else store.load(name, seed)
+            if state is not None:
+                if verbose:
+                    print(f"[compare] {name}, seed {seed}: read back from {resume}")
+                report.restore_run(state)
+                continue
             if verbose:
                 print(f"[compare] {name}, seed {seed}: training for {budget.describe()}")
             run = train_run(name, factory, seed, x_train, budget, y_train, batch_size,
                             progress, verbose)
             values, unavailable = measure_run(run, suite, x_test, y_test, num_samples)
+            samples: dict[str, dict[str, np.ndarray]] = {}
             for mixture in mixtures:
                 for variant, mixture_factory in variants.items():
                     suffix = f"_{variant}" if variant else ""
@@ -273,8 +294,16 @@ def compare(
                             unavailable[f"{mixture}_{key}{suffix}"] = result["error"]
                     if "error" not in result:
                         label = f"{name} (self-conditioned)" if variant else name
+                        samples.setdefault(label, {})[mixture] = result["samples"]
                         report.add_mixture(label, seed, mixture, result["samples"])
             report.add_run(run, values, unavailable, family_side(run.model),
                            x_test, y_test)
+            if store is not None:
+                store.save(name, seed, report.run_state(samples))
+            # TensorFlow keeps every traced function of every model: free them, or a long
+            # comparison grows until the machine runs out of memory
+            del run
+            keras.backend.clear_session()
+            gc.collect()
     report.finish(fid_threshold, threshold_fraction, real_fid["fid"])
     return report

@@ -107,6 +107,24 @@ class ComparisonReport:
             pictures["reconstructions"] = np.concatenate([x, model.reconstruct(x, y)])
         return pictures
 
+    def run_state(self, mixtures: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
+        """The last run added, with its pictures (if it is its model's first) and
+        `mixtures` (label -> mixture -> samples): what `restore_run` takes back."""
+        run = self.runs[-1]
+        first = sum(r["name"] == run["name"] for r in self.runs) == 1
+        return {"run": run, "pictures": self._pictures.get(run["name"]) if first else None,
+                "mixtures": mixtures}
+
+    def restore_run(self, state: dict[str, Any]) -> None:
+        """Adds a run saved by `run_state` (a resumed comparison)."""
+        run = state["run"]
+        self.runs.append(run)
+        if state.get("pictures") is not None:
+            self._pictures.setdefault(run["name"], state["pictures"])
+        for label, by_mixture in state.get("mixtures", {}).items():
+            for mixture, samples in by_mixture.items():
+                self.add_mixture(label, run["seed"], mixture, samples)
+
     def add_mixture(self, name: str, seed: int, mixture: str, samples: np.ndarray) -> None:
         """Keeps a model's first samples on a 2-D mixture for the mixtures figure (`name`
         may carry its variant: `"GAN (self-conditioned)"`)."""

@@ -35,7 +35,7 @@ import numpy as np
 from keras_genmodels.validation import check_positive_int
 
 __all__ = ["Budget", "FAMILIES", "PROGRESS_FRACTIONS", "Run", "family_side", "make_factory",
-           "progress_schedule", "train_run"]
+           "progress_schedule", "self_conditions_by_default", "train_run"]
 
 #: Family names `compare` accepts -> (class name in `keras_genmodels`, latent_dim).
 FAMILIES: dict[str, tuple[str, int]] = {
@@ -207,14 +207,20 @@ def _clone_factory(model: keras.Model, name: str) -> Callable[[int], Any]:
     return clone
 
 
-def accepts_argument(spec: Any, argument: str) -> bool:
-    """Whether family name `spec` names a class whose constructor takes `argument`."""
+def self_conditions_by_default(spec: Any) -> bool:
+    """Whether family name `spec`'s default on 2-D vectors self-conditions (`clusters`
+    resolves to a number), read from the model itself: GAN, WGAN, WGAN-GP and VAE-GAN do;
+    VAEs and conditional families (which have labels) do not."""
     if not isinstance(spec, str) or spec.lower() not in FAMILIES:
         return False
     import keras_genmodels as kg
 
-    cls = getattr(kg, FAMILIES[spec.lower()][0])
-    return argument in inspect.signature(cls.__init__).parameters
+    class_name, latent_dim = FAMILIES[spec.lower()]
+    try:
+        model = getattr(kg, class_name)(latent_dim=latent_dim, data_shape=(2,))
+    except (ValueError, TypeError):  # e.g. a conditional family without num_classes
+        return False
+    return getattr(model, "clusters", None) is not None
 
 
 def progress_schedule(budget: Budget, steps_per_epoch: int) -> list[float]:
