@@ -109,6 +109,7 @@ def tiny_vector_model():
         if name in ("VAE", "ConditionalVAE"):
             options["encoder"] = build_mlp(16 + labels, 2 * LATENT, hidden, name="encoder")
             options["decoder"] = build_mlp(LATENT + labels, 16, hidden, name="decoder")
+            options["likelihood"] = "bernoulli"  # one decoder output per feature
         elif name == "VAEGAN":
             options["encoder"] = build_mlp(16, 2 * LATENT, hidden, name="encoder")
             options["decoder"] = build_mlp_generator(LATENT, 16, hidden, name="decoder")
