@@ -139,7 +139,7 @@ def check_latent_spaces(nb, folder: Path) -> None:
     # The story on the small budget (252 steps each): the VAE's code keeps the digit's
     # identity and the conditional VAE draws the digit asked for, as the shipped digit
     # classifier reads them (chance 10%; an untrained VAE's reconstructions 10-15%).
-    # Measured: reconstructions 70% (notebook), 66% and 59% (seeds 0 and 1 of the same
+    # Measured: reconstructions 70% (notebook), 66%, 59%, 62% (seeds 0-2 of the same
     # training); cells 76% (notebook), 80%, 69%, 72% (seeds 0-2).
     read = number(r"reconstructions read as the digit they came from: (\d+)%", nb)
     asked = number(r"cells read as the digit asked for: (\d+)%", nb)
