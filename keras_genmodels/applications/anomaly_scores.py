@@ -78,8 +78,10 @@ def check_score_supported(model: Any, score: str) -> None:
         "latent_search": ("discriminator", "a GAN-family model with a discriminator"),
     }[score]
     if not hasattr(model, needs[0]) or not hasattr(model, "generate"):
+        hint = ("; a GAN scores with score='latent_search' or 'discriminator'"
+                if hasattr(model, "discriminator") and hasattr(model, "generate") else "")
         raise TypeError(
-            f"`score={score!r}` needs {needs[1]}, got {type(model).__name__}.")
+            f"`score={score!r}` needs {needs[1]}, got {type(model).__name__}{hint}.")
 
 
 def likelihood_scores(model, x: np.ndarray, labels, score: str, num_samples: int,
