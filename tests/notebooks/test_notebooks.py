@@ -173,15 +173,23 @@ def check_gan_vs_vae(nb, folder: Path) -> None:
 
 
 def check_applications(nb, folder: Path) -> None:
+    # Measured on the small budget (2048 digits): AUROC 0.994 (reconstruction) and 0.979
+    # (ELBO) for zeros against the other digits; importance imputation MSE 0.057 against
+    # the mean image's 0.074, classifier accuracy 0.84 against 0.47; the conditional VAE's
+    # draws read as their label 72% of the time (chance 10%), all 10 classes filled.
     for score in ("reconstruction", "elbo"):
-        assert 0.0 <= number(rf"AUROC \({score}\): ([\d.]+)", nb) <= 1.0
+        assert number(rf"AUROC \({score}\): ([\d.]+)", nb) > 0.9, score
     assert "reloaded detector gives the same decisions: True" in text(nb)
-    for name in ("VAE importance", "mean image"):
-        assert math.isfinite(number(rf"hidden-pixel MSE, {name}: ([\d.]+)", nb))
+    vae_mse, mean_mse = (number(rf"hidden-pixel MSE, {name}: ([\d.]+)", nb)
+                         for name in ("VAE importance", "mean image"))
+    assert vae_mse < 0.9 * mean_mse, (vae_mse, mean_mse)
+    vae_accuracy, mean_accuracy = (
+        number(rf"hidden-pixel MSE, {name}: [\d.]+; classifier accuracy ([\d.]+)", nb)
+        for name in ("VAE importance", "mean image"))
+    assert vae_accuracy > mean_accuracy + 0.2, (vae_accuracy, mean_accuracy)
     assert "observed pixels kept exactly: True" in text(nb)
-    assert 0.0 <= number(r"agrees with the requested label on (\d+)%", nb) <= 100.0
-    kept = number(r"kept (\d+) synthetic digits", nb)
-    assert 0 <= kept <= 100
+    assert number(r"agrees with the requested label on (\d+)%", nb) >= 40
+    assert "kept 100 synthetic digits, [10, 10, 10, 10, 10, 10, 10, 10, 10, 10]" in text(nb)
     # normal vs anomalous digits, imputations, synthetic digits, interpolation strips
     assert len(outputs(nb, "image/png")) == 4
     assert len(outputs(nb, WIDGET_VIEW)) == 1  # the Interpolator
