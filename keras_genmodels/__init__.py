@@ -39,6 +39,7 @@ from keras_genmodels import (  # noqa: E402
     losses,
     metrics,
     networks,
+    precision,
 )
 
 # The comparison sits on the top floor; `kg.compare` is its function (the package
@@ -94,5 +95,6 @@ __all__ = [
     "losses",
     "metrics",
     "networks",
+    "precision",
     "__version__",
 ]

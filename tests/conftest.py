@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The suite's numbers are float32 arithmetic whatever the CPU: `precision="auto"` takes
+# float32 as on a machine without bfloat16 units (subprocesses inherit it). The tests of
+# bfloat16 itself pass `precision=` or set the variable (tests/test_precision.py).
+os.environ.setdefault("KERAS_GENMODELS_NATIVE_BFLOAT16", "0")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -46,6 +46,21 @@ def test_train_writes_logs_pngs_and_a_loadable_model(tmp_path, mnist10k_path, ca
     assert model.latent_dim == 2 and model.data_shape == (28, 28, 1)
 
 
+def test_the_first_line_says_the_precision_and_the_flag_sets_it(tmp_path, capsys):
+    # the suite runs as on a CPU without bfloat16 units (tests/conftest.py): "auto" is float32
+    args = ["train", "--model", "vae", "--dataset", "ring8", "--limit", "64", "--epochs",
+            "1", "--batch-size", "32"]
+    assert cli.main([*args, "--log-dir", str(tmp_path / "auto")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("VAE (latent_dim=8, precision float32) on 64 training"), first
+    assert cli.main([*args, "--precision", "mixed_bfloat16",
+                     "--log-dir", str(tmp_path / "bf16")]) == 0
+    assert "precision mixed_bfloat16)" in capsys.readouterr().out.splitlines()[0]
+    with pytest.raises(SystemExit):
+        cli.main([*args, "--precision", "half"])
+    assert "argument --precision: invalid choice: 'half'" in capsys.readouterr().err
+
+
 FAMILIES = {  # --model -> (class, has an encoder, conditional)
     "vae": ("VAE", True, False),
     "cvae": ("ConditionalVAE", True, True),

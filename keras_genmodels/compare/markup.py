@@ -74,6 +74,20 @@ def _measurement_rows(report: Any) -> list[list[str]]:
     return rows
 
 
+def _precision_text(report: Any) -> str:
+    """The precision the models trained in ("auto" resolves per family and machine)."""
+    by_model: dict[str, set[str]] = {}
+    for run in report.runs:
+        if run["values"].get("precision"):
+            by_model.setdefault(run["name"], set()).add(run["values"]["precision"])
+    used = {p for found in by_model.values() for p in found}
+    if len(used) == 1:
+        return used.pop()
+    if not used:
+        return report.setup.get("precision", "float32")
+    return ", ".join(f"{name} {'/'.join(sorted(found))}" for name, found in by_model.items())
+
+
 def _load_text(report: Any) -> str:
     loads = [v for r in report.runs for v in (r["values"].get("load_average") or [])]
     if not loads:
@@ -152,7 +166,7 @@ def report_blocks(report: Any, figures: dict[str, str]) -> list[tuple]:
               f"examples in the feature space `{setup['extractor']}`. Mode coverage: each "
               f"model trained again on {', '.join(setup['mixtures']) or 'no mixture'} for "
               f"{setup['mixture_budget']} (batch 256). Precision: "
-              f"{setup.get('precision', 'float32')}. Machine: {setup['machine']}"
+              f"{_precision_text(report)}. Machine: {setup['machine']}"
               f"{_load_text(report)}."),
         ("p", "Numbers are medians over seeds, with [min-max] when they differ. A pair of "
               "models (one GAN-side, one VAE-side) is decided on a measure only when their "

@@ -30,14 +30,16 @@ from keras_genmodels.collectives import isolate_collectives
 from keras_genmodels.interpolation import interpolate_latents
 from keras_genmodels.models.data_defaults import DataDefaults, data_kind_of
 from keras_genmodels.models.inputs import InputChecks
+from keras_genmodels.models.model_precision import ModelPrecision
 from keras_genmodels.models.optimizer_slots import OptimizerSlots
 from keras_genmodels.models.random_streams import RandomStreams
 from keras_genmodels.models.serving import Serving
+from keras_genmodels.precision import policy_scope
 from keras_genmodels.validation import as_numpy, check_conditions, check_positive_int
 
 
-class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, Serving,
-                      keras.Model):
+class GenerativeModel(DataDefaults, InputChecks, ModelPrecision, OptimizerSlots, RandomStreams,
+                      Serving, keras.Model):
     """Base class of the package's generative models (a `keras.Model`).
 
     Subclasses implement `build_networks(data_shape)`, `generate(z, labels)` (latent
@@ -60,6 +62,14 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
             (it is stored in the config, so a reloaded model draws the same noise).
         data_shape: shape of one example (no batch axis); given, the networks are built
             at once, otherwise from the first data that `fit` sees.
+        precision: `"auto"` (the default), `"float32"`, `"mixed_bfloat16"` or
+            `"mixed_float16"`: the dtype policy of the model and of the networks it
+            builds (networks you pass keep theirs). `"auto"` follows a mixed global
+            policy you set, else takes bfloat16 where the hardware computes it natively
+            and the family is measured to lose no quality in it, else float32
+            (`keras_genmodels.precision`); `model.precision` says what it resolved to.
+            The config keeps `"auto"`, resolved again where the model is loaded. Keras'
+            global policy is never changed.
         **kwargs: passed to `keras.Model` (e.g. `name`).
     """
 
@@ -70,9 +80,11 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
         prior: Any = None,
         seed: int | None = None,
         data_shape: tuple[int, ...] | None = None,
+        precision: str = "auto",
         **kwargs: Any,
     ):
-        super().__init__(**kwargs)
+        super().__init__(dtype=self.precision_policy(precision, kwargs.pop("dtype", None)),
+                         **kwargs)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.num_classes = None if num_classes is None else check_positive_int(
             num_classes, "num_classes", minimum=2
@@ -122,7 +134,10 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
             shape = input_shape[0] if self.conditional and _is_nested(input_shape) else input_shape
             self.data_shape = tuple(int(d) for d in shape[1:])
             self.resolve_auto_arguments(self.data_shape)
-            self.build_networks(self.data_shape)
+            missing = [n for n in self.network_arguments if getattr(self, n, None) is None]
+            with policy_scope(self.precision):  # the networks take the model's policy
+                self.build_networks(self.data_shape)
+            self.record_built_networks(missing)
         self.built = True
         if self.compiled and self._defaults_kind not in (None, self.data_kind):
             # `compile()` ran before the data was seen: take the defaults of this data
@@ -356,7 +371,9 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
     # ------------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
+        config.pop("dtype", None)  # `precision` says it, "auto" resolved where loaded
         config.update(
+            **self.precision_config(),
             latent_dim=self.latent_dim,
             num_classes=self.num_classes,
             seed=self.seed,
@@ -384,8 +401,8 @@ class GenerativeModel(DataDefaults, InputChecks, OptimizerSlots, RandomStreams, 
         clone = kg.GAN.from_config(gan.get_config())   # same networks, fresh weights
         ```
         """
-        config = {key: value for key, value in config.items()
-                  if key not in cls.legacy_config_keys}
+        config = cls.precision_on_load({key: value for key, value in config.items()
+                                        if key not in cls.legacy_config_keys})
         for key in cls.network_arguments:
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])

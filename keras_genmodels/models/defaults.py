@@ -119,6 +119,13 @@ LIKELIHOOD_DEFAULTS: dict[str, dict[str, Any]] = {
 #: 7, 7, 6 and 16, 14, 17. The GANs' vector rows had the same kind of sweep on these sets.
 KL_WARMUP_DEFAULTS: dict[str, int] = {"image": 0, "vector": 400}
 
+#: The families whose `precision="auto"` trains in mixed bfloat16 where the hardware
+#: computes it natively (`keras_genmodels.precision`): those whose bfloat16 quality was
+#: measured equal to float32's at the same steps and seeds
+#: (`benchmarks/precision_quality.py`). The others stay float32 under "auto" (they still
+#: train in bfloat16 with `precision="mixed_bfloat16"`).
+NATIVE_BFLOAT16_FAMILIES: frozenset[str] = frozenset()
+
 #: argument -> data kind -> what its `"auto"` means. The one table `DataDefaults`
 #: resolves every data-dependent default from (a family may narrow a row, e.g. `clusters`
 #: only for its default networks).

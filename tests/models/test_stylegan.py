@@ -148,7 +148,6 @@ def test_latent_tools_work_in_w(trained, tmp_path):
 
 
 def test_latent_widgets_work_in_w(trained):
-    pytest.importorskip("ipywidgets")
     from keras_genmodels.widgets import Interpolator, LatentExplorer
 
     model, _, _ = trained

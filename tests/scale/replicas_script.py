@@ -102,7 +102,14 @@ MODELS = {
         (POINTS,)),
     "ConditionalGAN projection": (
         lambda: gan("ConditionalGAN", True, projection_discriminator=True), (POINTS, LABELS)),
+    # the default networks, built by the model in its own precision; bfloat16 rounds each
+    # replica's partial gradient sums to 8 bits, so weights whose halves nearly cancel
+    # differ by up to 18% of their update (measured); a gradient N = 2 times too large
+    # would differ by 100%
+    "VAE bf16": (lambda: kg.VAE(2, seed=1, precision="mixed_bfloat16"), (IMAGES,)),
 }
+#: a weight's gap may be this fraction of its own update (float32: summation order)
+RELATIVE_TOLERANCE = {"VAE bf16": 0.5}
 
 
 def straddling_free_bits():
@@ -160,7 +167,8 @@ def main():
         moved = [float(np.max(np.abs(a - b))) for a, b in zip(one, initial, strict=True)]
         gap = [float(np.max(np.abs(a - b))) for a, b in zip(one, two, strict=True)]
         # each weight against its own update (the clusters' counts move by whole examples)
-        worst = max(g / (1e-5 + 1e-3 * m) for g, m in zip(gap, moved, strict=True))
+        relative = RELATIVE_TOLERANCE.get(name, 1e-3)
+        worst = max(g / (1e-5 + relative * m) for g, m in zip(gap, moved, strict=True))
         gaps[name] = {"gap": max(gap), "moved": max(moved), "worst": worst}
     print("RESULT " + json.dumps(gaps))
 

@@ -15,7 +15,8 @@ Several runs can share one process (each after `keras.backend.clear_session()` a
                                "backup_dir": "backup", "save_freq": "epoch",
                                "kill_at": [1, 4]}, ...]'
 
-with `model_name` `"vae"`, `"wgangp"` or `"stylegan"`, `save_freq` `"epoch"` or a number of batches,
+with `model_name` `"vae"`, `"vae_bf16"` (`precision="mixed_bfloat16"`), `"wgangp"` or
+`"stylegan"`, `save_freq` `"epoch"` or a number of batches,
 `kill_at` `[epoch, batch]` (optional) and `callback` `"keras"` (default:
 `keras.callbacks.BackupAndRestore`) or `"kg"` (`kg.callbacks.BackupAndRestore`).
 """
@@ -54,16 +55,19 @@ class SelfKill(keras.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def tiny_vae() -> kg.VAE:
-    encoder = keras.Sequential([keras.Input(IMAGE_SHAPE), keras.layers.Flatten(),
-                                keras.layers.Dense(16, activation="relu"),
-                                keras.layers.Dense(2 * LATENT_DIM)])
-    decoder = keras.Sequential([keras.Input((LATENT_DIM,)),
-                                keras.layers.Dense(16, activation="relu"),
-                                keras.layers.Dense(int(np.prod(IMAGE_SHAPE))),
-                                keras.layers.Reshape(IMAGE_SHAPE)])
+def tiny_vae(precision: str = "float32") -> kg.VAE:
+    # networks made in the model's precision, the last layers float32 (as the package's)
+    with kg.precision.policy_scope(precision):
+        encoder = keras.Sequential([keras.Input(IMAGE_SHAPE), keras.layers.Flatten(),
+                                    keras.layers.Dense(16, activation="relu"),
+                                    keras.layers.Dense(2 * LATENT_DIM, dtype="float32")])
+        decoder = keras.Sequential([keras.Input((LATENT_DIM,)),
+                                    keras.layers.Dense(16, activation="relu"),
+                                    keras.layers.Dense(int(np.prod(IMAGE_SHAPE)),
+                                                       dtype="float32"),
+                                    keras.layers.Reshape(IMAGE_SHAPE, dtype="float32")])
     model = kg.VAE(LATENT_DIM, encoder=encoder, decoder=decoder, seed=1,
-                   data_shape=IMAGE_SHAPE)
+                   data_shape=IMAGE_SHAPE, precision=precision)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     return model
 
@@ -112,7 +116,8 @@ def train(model_name: str, out: str, backup_dir: str, save_freq: str | int = "ep
     keras.backend.clear_session()  # the same layer names and seeds for every run
     keras.utils.set_random_seed(0)
     x = np.random.default_rng(0).uniform(size=(256, *IMAGE_SHAPE)).astype("float32")
-    model = {"vae": tiny_vae, "wgangp": tiny_wgangp, "stylegan": tiny_stylegan}[model_name]()
+    model = {"vae": tiny_vae, "vae_bf16": lambda: tiny_vae("mixed_bfloat16"), "wgangp": tiny_wgangp,
+             "stylegan": tiny_stylegan}[model_name]()
     backup = {"keras": keras.callbacks.BackupAndRestore,
               "kg": kg.callbacks.BackupAndRestore}[callback]
     callbacks = [backup(backup_dir, save_freq=save_freq)]

@@ -1,7 +1,8 @@
 """A training process killed with SIGKILL and restarted with `BackupAndRestore` ends
 with the same weights and optimizer states as one that was never interrupted.
 
-Every run is a subprocess of `resume_worker.py`: a tiny VAE, WGAN-GP or StyleGAN on 256 random
+Every run is a subprocess of `resume_worker.py`: a tiny VAE (also one in
+`precision="mixed_bfloat16"`), WGAN-GP or StyleGAN on 256 random
 uniform 8x8 images (batch 32, 8 steps per epoch, 3 epochs, `shuffle=False`) under
 `tf.config.experimental.enable_op_determinism()` and `keras.utils.set_random_seed(0)`,
 on the CPU. The interrupted run kills itself (SIGKILL) at the end of batch 4 of epoch 1,
@@ -60,9 +61,10 @@ def wait(processes: dict[str, subprocess.Popen]) -> dict[str, int]:
 #: name -> (model, BackupAndRestore save_freq, "keras" or "kg" callback)
 RUNS = {"vae": ("vae", "epoch", "keras"), "wgangp": ("wgangp", "epoch", "keras"),
         "vae_batches": ("vae", 3, "keras"), "vae_batches_kg": ("vae", 3, "kg"),
-        "wgangp_batches_kg": ("wgangp", 3, "kg"), "stylegan": ("stylegan", "epoch", "keras")}
+        "wgangp_batches_kg": ("wgangp", 3, "kg"), "stylegan": ("stylegan", "epoch", "keras"),
+        "vae_bf16": ("vae_bf16", "epoch", "keras")}
 #: the models whose uninterrupted runs are compared with
-FRESH = ("vae", "wgangp", "stylegan")
+FRESH = ("vae", "wgangp", "stylegan", "vae_bf16")
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,8 @@ def runs(tmp_path_factory):
                 "kill_at": KILL_AT if kill else None, "callback": callback}
 
     killed = {name: start(job(name, kill=True)) for name in RUNS}
-    fresh = start(job("vae", fresh=True), job("wgangp", fresh=True))
+    fresh = start(job("vae", fresh=True), job("wgangp", fresh=True),
+                  job("vae_bf16", fresh=True))
     fresh_stylegan = start(job("stylegan", fresh=True))  # the slowest to trace: alone
     kill_codes = wait(killed)
 
@@ -115,7 +118,7 @@ def max_abs_difference(a: dict, b: dict) -> float:
                for k in a if k != "initial_epoch")
 
 
-@pytest.mark.parametrize("model", ["vae", "wgangp", "stylegan"])
+@pytest.mark.parametrize("model", ["vae", "wgangp", "stylegan", "vae_bf16"])
 def test_killed_mid_epoch_and_restarted_equals_uninterrupted(runs, model):
     left = runs["left"][model]
     assert left["code"] == -signal.SIGKILL and not left["finished"]

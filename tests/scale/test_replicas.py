@@ -30,7 +30,11 @@ def gaps(run_script):
      # with the options on: a batch statistic (free bits), a penalty with its own gradient
      # (R1), more noise streams (instance noise), extra state (EMA of the generator), an
      # extra trained layer (the projection discriminator's class embedding)
-     "VAE free_bits", "GAN r1 instance_noise ema clusters", "ConditionalGAN projection"],
+     "VAE free_bits", "GAN r1 instance_noise ema clusters", "ConditionalGAN projection",
+     # precision="mixed_bfloat16": each replica's partial gradient sums round to 8 bits
+     # (gaps up to 18% of a weight's update, measured), so there the bound is 50% of each
+     # update; a gradient N = 2 times too large misses it by 2x
+     "VAE bf16"],
 )
 def test_two_replicas_match_one_device(gaps, model):
     assert gaps[model]["moved"] > 1e-3  # the steps really changed the weights
