@@ -78,8 +78,8 @@ def _precision_text(report: Any) -> str:
     """The precision the models trained in ("auto" resolves per family and machine)."""
     by_model: dict[str, set[str]] = {}
     for run in report.runs:
-        if run["values"].get("precision"):
-            by_model.setdefault(run["name"], set()).add(run["values"]["precision"])
+        if run["values"].get("training_precision"):
+            by_model.setdefault(run["name"], set()).add(run["values"]["training_precision"])
     used = {p for found in by_model.values() for p in found}
     if len(used) == 1:
         return used.pop()

@@ -232,7 +232,7 @@ def measure_run(
         "epochs": run.epochs,
         "steps": run.steps,
         "load_average": None if run.load_average is None else list(run.load_average),
-        "precision": getattr(model, "precision", None),
+        "training_precision": getattr(model, "precision", None),
         "samples_per_second": _sampling_rate(model, num_samples, labels),
     }
     samples = model.sample(num_samples, seed=run.seed, labels=labels, batch_size=batch_size)

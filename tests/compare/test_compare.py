@@ -150,6 +150,26 @@ def test_the_report_files_read_back(report, tmp_path):
                   "The defaults compared, and the tuning they got", "KL warm-up swept"):
         assert words in markdown, words
     assert saved["threshold_basis"]["fraction"] == 0.5
+    # the precision each model trained in ("auto" resolves per family and machine)
+    assert {r["values"]["training_precision"] for r in saved["runs"]} == {"float32"}
+
+
+def test_the_report_names_each_models_precision_when_they_differ():
+    from types import SimpleNamespace
+
+    from keras_genmodels.compare.markup import _precision_text
+
+    def runs(*precisions):
+        return [{"name": name, "values": {"training_precision": p, "precision": 0.5}}
+                for name, p in precisions]
+
+    mixed = SimpleNamespace(setup={}, runs=runs(("VAE", "mixed_bfloat16"), ("GAN", "float32")))
+    assert _precision_text(mixed) == "VAE mixed_bfloat16, GAN float32"
+    same = SimpleNamespace(setup={}, runs=runs(("VAE", "float32"), ("GAN", "float32")))
+    assert _precision_text(same) == "float32"
+    older = SimpleNamespace(setup={"precision": "mixed_float16"},
+                            runs=[{"name": "VAE", "values": {"precision": 0.5}}])
+    assert _precision_text(older) == "mixed_float16"  # reports saved before the per-run key
 
 
 def test_a_seconds_budget_stops_on_time(mnist):
