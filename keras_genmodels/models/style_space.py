@@ -89,6 +89,17 @@ class StyleSpace:
         return tf.cast(network([self.broadcast_styles(ws), noise], training=training),
                        tf.float32)
 
+    def graph_function(self, name: str, function: Any) -> Any:
+        """`function` compiled once per model with `tf.function` (shapes may vary): the
+        public sampling paths run as graphs, not op by op."""
+        cache = self.__dict__.get("_graph_functions")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_graph_functions", cache)  # not a tracked attribute
+        if name not in cache:
+            cache[name] = tf.function(function, reduce_retracing=True)
+        return cache[name]
+
     def mixed_styles(self, batch_size: Any, stream: Stream, index: int) -> tf.Tensor:
         """Styles `(n, num_ws, w_dim)` of new codes, style-mixed with probability
         `style_mixing_prob` (one crossover per batch, as the official code)."""
@@ -126,7 +137,8 @@ class StyleSpace:
         """
         self.require_built("mapping")
         z = tf.convert_to_tensor(as_numpy(z), tf.float32)
-        out = [self.truncate(self.map_latent(z[i : i + batch_size], ema=True),
+        map_latent = self.graph_function("mapping", lambda z: self.map_latent(z, ema=True))
+        out = [self.truncate(map_latent(z[i : i + batch_size]),
                              1.0 if truncation is None else truncation)
                for i in range(0, int(z.shape[0]), batch_size)]
         return np.concatenate([o.numpy() for o in out]) if out else np.zeros(
@@ -153,12 +165,16 @@ class StyleSpace:
         else:
             seed = tf.constant([int(noise_seed), int(Stream.SAMPLE_SYNTHESIS_NOISE)], tf.int32)
             noise = tf.random.stateless_normal([n, sgn.noise_size(self.resolution)], seed)
+        # one function per rank of `w` (one style, or one per layer): retracing for a new
+        # batch size keeps the rank known
+        synthesize = self.graph_function(
+            f"synthesis_{w.shape.rank}",
+            lambda ws, noise: self.to_public(self.crop(self.synthesize_internal(ws, noise,
+                                                                                ema=True))))
         outputs = []
         for start in range(0, n, batch_size):
-            batch = w[start : start + batch_size]
-            images = self.synthesize_internal(batch, noise[start : start + batch_size],
-                                              ema=True)
-            outputs.append(np.asarray(self.to_public(self.crop(images))))
+            images = synthesize(w[start : start + batch_size], noise[start : start + batch_size])
+            outputs.append(np.asarray(images))
         return np.concatenate(outputs)
 
     def sample_w(self, n: int, seed: int | None = None, truncation: float | None = None
@@ -176,7 +192,8 @@ class StyleSpace:
 
     def generate(self, z: tf.Tensor, labels: Any = None) -> tf.Tensor:
         codes = tf.convert_to_tensor(z, tf.float32)
-        w = codes if self.latent_space == "w" else self.map_latent(codes, ema=True)
+        w = codes if self.latent_space == "w" else self.graph_function(
+            "mapping", lambda z: self.map_latent(z, ema=True))(codes)
         return tf.constant(self.synthesize(w))
 
     def sample(self, n: int, seed: int | None = None, labels: Any = None,

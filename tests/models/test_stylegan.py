@@ -228,3 +228,23 @@ def test_saves_and_reloads_with_identical_samples_and_next_step(trained, images,
     assert logs == loaded_logs
     for a, b in zip(model.weights, loaded.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_sampling_runs_as_a_graph_and_gives_the_eager_images(trained):
+    model, _, _ = trained
+    images = model.sample(6, seed=3)
+    # the same codes and noise through the networks op by op
+    w = model.truncate(model.map_latent(model.sample_z(6, seed=3), ema=True),
+                       model.truncation_psi)
+    seed = tf.constant([3, int(Stream.SAMPLE_SYNTHESIS_NOISE)], tf.int32)
+    noise = tf.random.stateless_normal([6, int(model.constant_noise(1).shape[1])], seed)
+    eager = model.to_public(model.crop(model.synthesize_internal(w, noise, ema=True)))
+    np.testing.assert_allclose(images, np.asarray(eager), atol=1e-5)
+    traced = model.__dict__["_graph_functions"]
+    assert set(traced) == {"mapping", "synthesis_2"}
+    assert all(isinstance(f, tf.types.experimental.PolymorphicFunction)
+               for f in traced.values())
+    # per-layer styles (style mixing) get their own function, other batch sizes reuse them
+    model.synthesize(np.repeat(model.sample_w(3, seed=0)[:, None], model.num_ws, 1))
+    model.sample(11, seed=0)
+    assert set(model.__dict__["_graph_functions"]) == {"mapping", "synthesis_2", "synthesis_3"}
