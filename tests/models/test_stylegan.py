@@ -240,8 +240,8 @@ def test_sampling_runs_as_a_graph_and_gives_the_eager_images(trained):
     noise = tf.random.stateless_normal([6, int(model.constant_noise(1).shape[1])], seed)
     eager = model.to_public(model.crop(model.synthesize_internal(w, noise, ema=True)))
     np.testing.assert_allclose(images, np.asarray(eager), atol=1e-5)
-    traced = model.__dict__["_graph_functions"]
-    assert set(traced) == {"mapping", "synthesis_2"}
+    traced = model.__dict__["_graph_functions"]  # other tests of `trained` may add some
+    assert {"mapping", "synthesis_2"} <= set(traced)
     assert all(isinstance(f, tf.types.experimental.PolymorphicFunction)
                for f in traced.values())
     # per-layer styles (style mixing) get their own function, other batch sizes reuse them
