@@ -298,8 +298,9 @@ def build_gan(
     or "plain", around the given networks (also used by `run_all.py`)."""
     if family == "gan":
         if implementation == "ours":
-            ours = GAN(
-                latent_dim=latent_dim, generator=generator, discriminator=discriminator, seed=seed
+            ours = GAN(  # the twin's precision (precision_speed.py compares the defaults)
+                latent_dim=latent_dim, generator=generator, discriminator=discriminator,
+                seed=seed, precision=keras.config.dtype_policy().name
             )
             ours.compile(jit_compile=jit)  # defaults: Adam(2e-4, beta_1=0.5) for G and D
             return ours
@@ -321,6 +322,7 @@ def build_gan(
             generator=generator,
             discriminator=discriminator,
             seed=seed,
+            precision=keras.config.dtype_policy().name,
         )
         ours.compile(
             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.9),

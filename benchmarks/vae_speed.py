@@ -69,9 +69,13 @@ def build_plain_encoder(conv_encoder: keras.Model, latent_dim: int, seed: int) -
     """Wraps the shared conv encoder so that it returns `[z_mean, z_log_var, z]`."""
     inputs = keras.Input(shape=conv_encoder.input_shape[1:])
     params = conv_encoder(inputs)
-    z_mean = layers.Lambda(lambda p: p[:, :latent_dim], name="z_mean")(params)
-    z_log_var = layers.Lambda(lambda p: p[:, latent_dim:], name="z_log_var")(params)
-    z = Sampling(seed, name="sampling")([z_mean, z_log_var])
+    # float32 as Keras' mixed-precision guide keeps a model's outputs (under a mixed
+    # policy keras.io's lines give bfloat16 codes whose KL cannot be added to the float32
+    # reconstruction loss); under float32 nothing changes
+    z_mean = layers.Lambda(lambda p: p[:, :latent_dim], name="z_mean", dtype="float32")(params)
+    z_log_var = layers.Lambda(lambda p: p[:, latent_dim:], name="z_log_var",
+                              dtype="float32")(params)
+    z = Sampling(seed, name="sampling", dtype="float32")([z_mean, z_log_var])
     return keras.Model(inputs, [z_mean, z_log_var, z], name="plain_encoder")
 
 
@@ -162,7 +166,10 @@ def build_vae(implementation: str, data_shape, latent_dim: int, seed: int) -> ke
     calls give identical initial weights (also used by `run_all.py`)."""
     keras.utils.set_random_seed(seed)
     if implementation == "ours":
-        return kg.VAE(latent_dim, likelihood="bernoulli", seed=seed, data_shape=data_shape)
+        # the twin's precision, Keras' global policy: this benchmark compares training
+        # steps at one precision (benchmarks/precision_speed.py compares the defaults)
+        return kg.VAE(latent_dim, likelihood="bernoulli", seed=seed, data_shape=data_shape,
+                      precision=keras.config.dtype_policy().name)
     # The arguments default_vae_networks passes for images (params_per_dim=1, unconditional).
     encoder = build_conv_encoder(data_shape, 2 * latent_dim)
     decoder = build_conv_decoder(latent_dim, data_shape)

@@ -103,8 +103,14 @@ def test_the_config_keeps_auto_and_a_loaded_model_resolves_it_again(tmp_path, mo
     monkeypatch.setenv(NATIVE, "1")
     vae = kg.VAE(2, seed=0, data_shape=(4,))
     assert vae.precision == "mixed_bfloat16"
-    assert kg.ConditionalVAE(2, num_classes=3).precision == "mixed_bfloat16"  # its family's
+    # a family is measured on its own: ConditionalVAE is not VAE, a user's subclass is
+    assert kg.ConditionalVAE(2, num_classes=3).precision == "float32"
     assert kg.GAN(2).precision == "float32"  # not measured: "auto" stays float32
+
+    class MyVAE(kg.VAE):
+        pass
+
+    assert MyVAE(2).precision == "mixed_bfloat16"
     config = vae.get_config()
     assert config["precision"] == "auto" and "dtype" not in config
     vae.compile()
@@ -157,3 +163,15 @@ def test_a_keras_dtype_argument_and_0_2_configs_are_understood():
                            "config": {"name": policy}, "registered_name": None}
         restored = kg.VAE.from_config(config)
         assert restored.precision == policy and restored.get_config()["precision"] == policy
+
+
+def test_auto_takes_bfloat16_for_the_measured_families_only(monkeypatch):
+    # models.defaults.NATIVE_BFLOAT16_FAMILIES, from benchmarks/precision_quality.py
+    monkeypatch.setenv(NATIVE, "1")
+    assert kg.VAE(2).precision == kg.GAN(2).precision == "mixed_bfloat16"
+    assert kg.ConditionalVAE(2, num_classes=3).precision == "mixed_bfloat16"
+    for model in (kg.ConditionalGAN(2, num_classes=3), kg.WGANGP(2), kg.WGAN(2),
+                  kg.VAEGAN(2), kg.StyleGAN(8)):
+        assert model.precision == "float32", type(model).__name__
+    monkeypatch.setenv(NATIVE, "0")
+    assert kg.VAE(2).precision == kg.GAN(2).precision == "float32"

@@ -80,10 +80,13 @@ class ModelPrecision:
 
     @classmethod
     def bfloat16_measured(cls) -> bool:
-        """Whether `precision="auto"` may take bfloat16 for this family
-        (`models.defaults.NATIVE_BFLOAT16_FAMILIES`; a subclass inherits its family's)."""
-        return any(c.__name__ in defaults.NATIVE_BFLOAT16_FAMILIES for c in cls.__mro__
-                   if c.__module__.startswith("keras_genmodels."))
+        """Whether `precision="auto"` may take bfloat16 for this family: its class (a
+        user's subclass: the package class it extends) is named in
+        `models.defaults.NATIVE_BFLOAT16_FAMILIES`. A family does not inherit another's
+        measurement (a WGAN is not a GAN there)."""
+        family = next((c for c in cls.__mro__ if c.__module__.startswith("keras_genmodels.")),
+                      cls)
+        return family.__name__ in defaults.NATIVE_BFLOAT16_FAMILIES
 
     @staticmethod
     def _precision_argument(precision: str, dtype: Any) -> str:
