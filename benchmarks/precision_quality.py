@@ -56,16 +56,6 @@ NLL_TOLERANCE = 0.02
 MIN_SEEDS = 3
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def one_run(family: str, precision: str, seed: int, steps: int, data) -> dict:
     """Trains `family` in `precision` for `steps` steps of 64 and measures it."""
     class_name, latent_dim, kind = FAMILIES[family]
@@ -165,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown --families {unknown}; choose from {sorted(FAMILIES)}")
     seeds = [int(s) for s in args.seeds.split(",")]
-    results = {"machine": f"{cpu_name()}, {platform.system()}, "
+    results = {"machine": f"{kg.precision.cpu_name()}, {platform.system()}, "
                           f"bf16 native: {kg.precision.native_bfloat16()}",
                "steps": args.steps, "seeds": seeds, "families": families, "runs": []}
     path = Path(args.json) if args.json else None

@@ -40,7 +40,6 @@ import keras_genmodels as kg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gan_speed  # noqa: E402
 import vae_speed  # noqa: E402
-from precision_quality import cpu_name  # noqa: E402
 
 from keras_genmodels.networks import build_conv_decoder, build_conv_encoder  # noqa: E402
 
@@ -130,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     (x_train, _), _ = kg.datasets.load("mnist10k")
     shape = x_train.shape[1:]
-    results = {"machine": f"{cpu_name()}, {platform.system()}, bf16 native: "
+    results = {"machine": f"{kg.precision.cpu_name()}, {platform.system()}, bf16 native: "
                           f"{kg.precision.native_bfloat16()}", "reps": args.reps,
                "families": {}}
     for family in args.families.split(","):

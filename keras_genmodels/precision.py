@@ -74,6 +74,20 @@ def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str]:
             for flag in line.split(":", 1)[-1].split()}
 
 
+def cpu_name(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
+    """The CPU's model name from `/proc/cpuinfo` (Linux), else what `platform` says: the
+    machine a speed or precision number was measured on."""
+    import platform
+
+    try:
+        for line in Path(cpuinfo).read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def gpu_compute_capabilities() -> list[tuple[int, int]]:
     """The compute capability of every GPU TensorFlow sees (empty without one)."""
     import tensorflow as tf

@@ -33,6 +33,9 @@ def test_cpu_flags_parse_proc_cpuinfo(tmp_path):
                        "processor\t: 1\nflags\t\t: fpu avx2 avx512_bf16\n")
     assert kgp.cpu_flags(cpuinfo) == {"fpu", "avx2", "avx512_bf16"}
     assert kgp.cpu_flags(tmp_path / "missing") == set()
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu\n")
+    assert kgp.cpu_name(cpuinfo) == "AMD EPYC 9B14"
+    assert kgp.cpu_name(tmp_path / "missing")  # platform's name where there is no file
 
 
 def test_the_environment_variable_overrides_the_detection(monkeypatch):

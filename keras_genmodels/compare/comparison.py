@@ -44,6 +44,7 @@ from keras_genmodels.compare.runs import (
     train_run,
 )
 from keras_genmodels.compare.tuning import defaults_rows
+from keras_genmodels.precision import cpu_name
 from keras_genmodels.validation import check_positive_int
 
 __all__ = ["compare"]
@@ -95,23 +96,12 @@ def _resolve_extractor(extractor: Any, x_train: np.ndarray, y_train: Any, seed: 
     return resolve_extractor("inception")
 
 
-def _cpu_name() -> str:
-    """The CPU's model name from /proc/cpuinfo (Linux), else what `platform` says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _machine() -> str:
     import tensorflow as tf
 
     devices = [d.device_type for d in tf.config.list_logical_devices()]
     gpus = devices.count("GPU")
-    return (f"{_cpu_name()}, {os.cpu_count()} logical cores"
+    return (f"{cpu_name()}, {os.cpu_count()} logical cores"
             f"{f', {gpus} GPU' if gpus else ', no GPU'}; {platform.system()} "
             f"{platform.machine()}, Python {platform.python_version()}, TensorFlow "
             f"{tf.__version__}, Keras {keras.__version__}")
