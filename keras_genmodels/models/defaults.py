@@ -125,11 +125,12 @@ KL_WARMUP_DEFAULTS: dict[str, int] = {"image": 0, "vector": 400}
 #: (`benchmarks/precision_quality.py`, 256 steps of 64 mnist10k digits, seeds 0-2, AMD
 #: EPYC with AVX512-BF16, 7 December 2026): VAE test IWAE NLL 144.7 +- 3.1 nats in
 #: bfloat16 against 147.9 +- 4.0 in float32, ConditionalVAE 134.9 +- 2.6 against
-#: 138.3 +- 4.2; DCGAN FID (mnist10k features) 78.5 +- 30.7 against 80.0 +- 13.9. There
-#: bfloat16 trained 1.21x (VAE) and 1.32x (DCGAN) faster (`benchmarks/precision_speed.py`,
+#: 138.3 +- 4.2; DCGAN FID (mnist10k features) 78.5 +- 30.7 against 80.0 +- 13.9, WGAN-GP
+#: 86.1 +- 9.0 against 83.6 +- 7.6 (within the seed spread). There bfloat16 trained 1.21x
+#: (VAE), 1.32x (DCGAN) and 1.29x (WGAN-GP) faster (`benchmarks/precision_speed.py`,
 #: paired steps). The other families stay float32 under
 #: "auto" until measured (they train in bfloat16 with `precision="mixed_bfloat16"`).
-NATIVE_BFLOAT16_FAMILIES: frozenset[str] = frozenset({"VAE", "ConditionalVAE", "GAN"})
+NATIVE_BFLOAT16_FAMILIES: frozenset[str] = frozenset({"VAE", "ConditionalVAE", "GAN", "WGANGP"})
 
 #: argument -> data kind -> what its `"auto"` means. The one table `DataDefaults`
 #: resolves every data-dependent default from (a family may narrow a row, e.g. `clusters`
