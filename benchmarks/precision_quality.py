@@ -48,6 +48,8 @@ FAMILIES = {
     "vae": ("VAE", 16, "likelihood"),
     "cvae": ("ConditionalVAE", 16, "likelihood"),
     "gan": ("GAN", 64, "fid"),
+    "cgan": ("ConditionalGAN", 64, "fid"),
+    "wgan": ("WGAN", 64, "fid"),
     "wgangp": ("WGANGP", 64, "fid"),
     "vaegan": ("VAEGAN", 32, "fid"),
 }

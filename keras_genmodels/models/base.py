@@ -83,8 +83,8 @@ class GenerativeModel(DataDefaults, InputChecks, ModelPrecision, OptimizerSlots,
         precision: str = "auto",
         **kwargs: Any,
     ):
-        super().__init__(dtype=self.precision_policy(precision, kwargs.pop("dtype", None)),
-                         **kwargs)
+        super().__init__(dtype=self.precision_policy(precision, kwargs.pop("dtype", None),
+                                                     data_shape), **kwargs)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.num_classes = None if num_classes is None else check_positive_int(
             num_classes, "num_classes", minimum=2
@@ -134,6 +134,7 @@ class GenerativeModel(DataDefaults, InputChecks, ModelPrecision, OptimizerSlots,
             shape = input_shape[0] if self.conditional and _is_nested(input_shape) else input_shape
             self.data_shape = tuple(int(d) for d in shape[1:])
             self.resolve_auto_arguments(self.data_shape)
+            self.settle_precision(self.data_shape)
             missing = [n for n in self.network_arguments if getattr(self, n, None) is None]
             with policy_scope(self.precision):  # the networks take the model's policy
                 self.build_networks(self.data_shape)
