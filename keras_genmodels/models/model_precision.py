@@ -76,8 +76,7 @@ class ModelPrecision:
         saved = config.pop("resolved_precision", None)
         built = config.pop("built_networks", None) or []
         if "precision" not in config:
-            dtype = config.pop("dtype", None)
-            name = dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
+            name = _policy_name(config.pop("dtype", None))
             config["precision"] = name if name in ("float32", *MIXED_POLICIES) else "auto"
             return config
         if config["precision"] != "auto" or saved is None:
@@ -117,10 +116,9 @@ class ModelPrecision:
         check_precision(precision)
         if dtype is None:
             return precision
+        name = _policy_name(dtype)
         if isinstance(dtype, dict):
-            name = dtype.get("config", {}).get("name")
             return name if name in MIXED_POLICIES and precision == "auto" else precision
-        name = dtype if isinstance(dtype, str) else getattr(dtype, "name", None)
         if precision == "auto" and name in ("float32", *MIXED_POLICIES):
             return name
         if name == precision:
@@ -128,3 +126,11 @@ class ModelPrecision:
         raise ValueError(
             f"`dtype` {name!r} does not fit `precision` {precision!r}: pass `precision=` "
             "alone ('auto', 'float32', 'mixed_bfloat16' or 'mixed_float16').")
+
+
+def _policy_name(dtype: Any) -> str | None:
+    """The policy name of a Keras `dtype` argument: a name, a `DTypePolicy`, or a
+    serialised one (a dict, as configs hold)."""
+    if isinstance(dtype, dict):
+        return dtype.get("config", {}).get("name")
+    return dtype if isinstance(dtype, str) or dtype is None else getattr(dtype, "name", None)
