@@ -72,7 +72,10 @@ def test_vae_likelihood_follows_the_data():
     (points, _), _ = kg.datasets.load("ring8")
     (digits, _), _ = kg.datasets.load("mnist10k")
     for x, epochs, expected in ((points[:2048], 4, {"name": "gaussian", "scale": "learned"}),
-                                (digits[:512], 2, {"name": "bernoulli"})):
+                                (digits[:512], 4, {"name": "bernoulli"})):
+        # the initial weights come from Keras' global seed: fixed here, so the drop does
+        # not depend on which tests ran before in the process (CI saw 2.5% in 8 steps)
+        keras.utils.set_random_seed(0)
         vae = kg.VAE(latent_dim=2, seed=0)
         vae.compile()
         history = vae.fit(x, epochs=epochs, batch_size=128, verbose=0).history
