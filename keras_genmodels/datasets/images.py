@@ -37,6 +37,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from keras_genmodels.datasets.idx import read_idx_folder, system_folder
 from keras_genmodels.validation import check_choice
 
 # Per-example shape of each dataset, as stored by Keras and as returned here.
@@ -55,9 +56,13 @@ def load_image_dataset(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Loads an image dataset as float32 NHWC images in [0, 1] and int32 labels.
 
-    With `path=None` this calls `keras.datasets.<name>.load_data()`, which downloads the
-    data on first use and caches it under `~/.keras/datasets`. With a `path`, it reads
-    a local `.npz` archive in Keras' layout instead and never touches the network.
+    With `path=None` this reads the dataset's idx files where a system package installed
+    them (Fashion-MNIST from Debian's `dataset-fashion-mnist`, under
+    `/usr/share/datasets/fashion-mnist/`), and otherwise calls
+    `keras.datasets.<name>.load_data()`, which downloads the data on first use and
+    caches it under `~/.keras/datasets`. With a `path`, it reads a local `.npz` archive
+    in Keras' layout, or a folder of the four original idx files
+    (`train-images-idx3-ubyte.gz`, ...), and never touches the network.
 
     Example:
 
@@ -69,22 +74,31 @@ def load_image_dataset(
     Args:
         name: `"mnist"`, `"fashion_mnist"` or `"cifar10"`.
         path: optional path to a local `.npz` file with the keys `x_train`, `y_train`,
-            `x_test`, `y_test` holding uint8 images and integer labels.
+            `x_test`, `y_test` holding uint8 images and integer labels, or to a folder
+            of the four idx files (gzipped or not).
 
     Returns:
         `((x_train, y_train), (x_test, y_test))`: images float32 of shape
         `(N, H, W, C)` in [0, 1], labels int32 of shape `(N,)`.
 
     Raises:
-        FileNotFoundError: if `path` is given but is not a file.
+        FileNotFoundError: if `path` is given but is neither a file nor a folder with
+            the four idx files.
         ValueError: if `name` is unknown, or the file is not an `.npz` archive in the
             expected layout.
     """
     check_choice(name, "name", IMAGE_SHAPES)
-    if path is None:
+    folder = system_folder(name) if path is None else None
+    if folder is not None:
+        x_train, y_train, x_test, y_test = read_idx_folder(folder)
+        source = f"the idx files in {str(folder)!r}"
+    elif path is None:
         # Looked up at call time so that tests can replace the loader and never download.
         (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
         source = f"keras.datasets.{name}.load_data()"
+    elif Path(path).is_dir():
+        x_train, y_train, x_test, y_test = read_idx_folder(path)
+        source = f"the idx files in `path` {str(path)!r}"
     else:
         x_train, y_train, x_test, y_test = _read_npz(path)
         source = f"`path` {str(path)!r}"
@@ -165,7 +179,8 @@ def _read_npz(path: str | os.PathLike) -> tuple[np.ndarray, ...]:
     if not file.is_file():
         raise FileNotFoundError(
             f"`path` {str(path)!r} does not exist or is not a file. Expected a .npz archive "
-            f"with the arrays {', '.join(NPZ_KEYS)} (the layout of keras.datasets)."
+            f"with the arrays {', '.join(NPZ_KEYS)} (the layout of keras.datasets), or a "
+            "folder of the four idx files (train-images-idx3-ubyte.gz, ...)."
         )
     try:
         # allow_pickle=False: a data file must never be able to run code.

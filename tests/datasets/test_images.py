@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_genmodels.datasets import load_image_dataset, packaged_path
+from keras_genmodels.datasets import idx, load_image_dataset, packaged_path
 
 MNIST10K = packaged_path("mnist10k")  # the real digits shipped in the package
 
@@ -40,6 +40,7 @@ def fake_mnist_npz(tmp_path):
     ],
 )
 def test_without_path_calls_the_keras_loader(monkeypatch, name, stored_shape, label_shape, shape):
+    monkeypatch.setattr(idx, "SYSTEM_FOLDERS", {})  # as on a machine without Debian's files
     train = _fake_arrays(6, stored_shape, label_shape)
     test = _fake_arrays(3, stored_shape, label_shape)
     calls = []
@@ -96,8 +97,8 @@ def test_missing_file_names_path(tmp_path):
     assert "nowhere.npz" in str(info.value) and "x_train" in str(info.value)
 
 
-def test_directory_is_not_a_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a file"):
+def test_an_empty_directory_names_the_idx_files_it_needs(tmp_path):
+    with pytest.raises(FileNotFoundError, match="has no train-images-idx3-ubyte.gz"):
         load_image_dataset("mnist", path=tmp_path)
 
 
