@@ -76,6 +76,7 @@ def test_wheel_ships_the_mnist10k_data_and_the_domain_classifiers(tmp_path):
     assert [n for n in names if n.endswith((".npz", ".npy"))] == [info.filename]
     # the shipped domain classifiers of kg.metrics.domain_classifier, and nothing else .keras
     assert sorted(n for n in names if n.endswith(".keras")) == [
+        "keras_genmodels/metrics/weights/fashion_mnist_classifier.keras",
         "keras_genmodels/metrics/weights/mnist10k_classifier.keras",
         "keras_genmodels/metrics/weights/shapes_classifier.keras"]
 

@@ -53,6 +53,7 @@ __all__ = [
 SHIPPED_CLASSIFIERS: dict[str, str] = {
     "mnist10k": "mnist10k_classifier.keras",
     "shapes": "shapes_classifier.keras",
+    "fashion_mnist": "fashion_mnist_classifier.keras",
 }
 FEATURES_LAYER = "features"
 

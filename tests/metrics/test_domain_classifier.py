@@ -25,12 +25,15 @@ ONE_MB = 1_000_000
 
 @pytest.mark.parametrize(
     ("name", "input_shape", "num_classes", "minimum_accuracy"),
-    # Measured: 0.988 on mnist10k's 2,000 test digits, 1.0 on the 2,000 test sprites.
-    [("mnist10k", (28, 28, 1), 10, 0.98), ("shapes", (32, 32, 1), 4, 0.995)],
+    # Measured: 0.988 on mnist10k's 2,000 test digits, 1.0 on the 2,000 test sprites,
+    # 0.9155 on Fashion-MNIST's first 2,000 of 10,000 test images (Debian's package).
+    [("mnist10k", (28, 28, 1), 10, 0.98), ("shapes", (32, 32, 1), 4, 0.995),
+     ("fashion_mnist", (28, 28, 1), 10, 0.90)],
 )
 def test_shipped_classifier_scores_high_on_its_test_split(name, input_shape, num_classes,
                                                           minimum_accuracy):
     (_, _), (x_test, y_test) = kg.datasets.load(name)
+    x_test, y_test = x_test[:2000], y_test[:2000]
     classifier = kg.metrics.domain_classifier(name)
     assert (classifier.name, classifier.input_shape) == (name, input_shape)
     assert (classifier.num_classes, classifier.feature_dim) == (num_classes, 128)
@@ -50,7 +53,7 @@ def test_shipped_files_are_small():
 
 
 def test_unknown_shipped_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"Unknown `name` 'cifar10'.*mnist10k, shapes"):
+    with pytest.raises(ValueError, match=r"Unknown `name` 'cifar10'.*fashion_mnist, mnist10k, shapes"):
         kg.metrics.domain_classifier("cifar10")
 
 
