@@ -53,7 +53,8 @@ def test_shipped_files_are_small():
 
 
 def test_unknown_shipped_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"Unknown `name` 'cifar10'.*fashion_mnist, mnist10k, shapes"):
+    with pytest.raises(ValueError,
+                       match=r"Unknown `name` 'cifar10'.*fashion_mnist, mnist10k, shapes"):
         kg.metrics.domain_classifier("cifar10")
 
 
