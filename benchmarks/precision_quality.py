@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -41,6 +40,9 @@ import keras
 import tensorflow as tf
 
 import keras_genmodels as kg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark_cli import family_list, machine  # noqa: E402
 
 PRECISIONS = ("float32", "mixed_bfloat16")
 #: --families name -> (class, latent_dim, kind)
@@ -152,14 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_from:
         print(report(json.loads(Path(args.report_from).read_text())))
         return 0
-    families = [f.strip() for f in args.families.split(",")]
-    unknown = sorted(set(families) - set(FAMILIES))
-    if unknown:
-        parser.error(f"unknown --families {unknown}; choose from {sorted(FAMILIES)}")
+    families = family_list(parser, args.families, FAMILIES)
     seeds = [int(s) for s in args.seeds.split(",")]
-    results = {"machine": f"{kg.precision.cpu_name()}, {platform.system()}, "
-                          f"bf16 native: {kg.precision.native_bfloat16()}",
-               "steps": args.steps, "seeds": seeds, "families": families, "runs": []}
+    results = {"machine": machine(), "steps": args.steps, "seeds": seeds,
+               "families": families, "runs": []}
     path = Path(args.json) if args.json else None
     if path and path.exists():
         stored = json.loads(path.read_text())

@@ -22,8 +22,9 @@ each chunk the test quality is read, in float32:
   classifier's features (`kg.metrics.fid(..., extractor="mnist10k")`).
 
 The targets are set by rule, per seed, not by hand: a fraction `f` of the way from the
-worse of the two first readings to the worse of the two best readings (so both reach
-every target), for `f` in 0.5, 0.75, 0.9 and 1.0. The time to a target is the training
+worse of the two untrained readings to the worse of the two best trained readings (so
+both reach every target, unless training left one worse than untrained: then "not
+reached"), for `f` in 0.5, 0.75, 0.9 and 1.0. The time to a target is the training
 seconds at the first reading at or below it. Reported per target: the ratio of the
 twin's seconds to ours (> 1: ours is there sooner), per seed and as the median over
 seeds with its range, beside the steps ratio (does a step of ours learn as much?) and the
@@ -43,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -58,6 +58,7 @@ import keras_genmodels as kg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import precision_speed  # noqa: E402
 import vae_speed  # noqa: E402
+from benchmark_cli import family_list, machine  # noqa: E402
 
 CONTENDERS = ("ours default", "plain float32")
 #: family -> (batch, latent_dim, default steps, measure)
@@ -77,21 +78,30 @@ def build(family: str, name: str, shape, seed: int) -> keras.Model:
     return model
 
 
-def quality(family: str, name: str, model: keras.Model, x_test: np.ndarray, seed: int) -> float:
-    """The test quality of one contender now (lower is better for both measures)."""
+def quality_reader(family: str, x_test: np.ndarray, seed: int):
+    """`(name, model) -> test quality now` (lower is better for both measures); for the
+    GAN, the test digits' features are extracted once (`kg.metrics.MetricSuite`)."""
+    latent_dim = FAMILIES[family][1]
     if family == "vae":
         x = x_test[:VAE_TEST]
+
+        def nll(name: str, model: keras.Model) -> float:
+            if name.startswith("ours"):
+                return float(kg.metrics.importance_weighted_nll(
+                    model, x, num_samples=VAE_K, seed=0)["nll"])
+            return vae_speed.plain_iwae_nll(model, x, latent_dim, VAE_K, seed=0)
+
+        return nll
+    suite = kg.metrics.MetricSuite(x_test, metrics=("fid",), extractor="mnist10k")
+    z = tf.random.stateless_normal([FID_SAMPLES, latent_dim], seed=[seed, 1])
+
+    def fid(name: str, model: keras.Model) -> float:
         if name.startswith("ours"):
-            return float(kg.metrics.importance_weighted_nll(
-                model, x, num_samples=VAE_K, seed=0)["nll"])
-        return vae_speed.plain_iwae_nll(model, x, FAMILIES["vae"][1], VAE_K, seed=0)
-    if name.startswith("ours"):
-        return float(kg.metrics.fid(x_test, model, extractor="mnist10k",
-                                    num_samples=FID_SAMPLES, seed=seed))
-    z = tf.random.stateless_normal([FID_SAMPLES, FAMILIES["gan"][1]], seed=[seed, 1])
-    images = model.generator.predict(z, batch_size=256, verbose=0).astype("float32")
-    images = np.clip((images + 1.0) / 2.0, 0.0, 1.0)  # the twin's tanh range to [0, 1]
-    return float(kg.metrics.fid(x_test, images, extractor="mnist10k"))
+            return suite(model, num_samples=FID_SAMPLES, seed=seed)["fid"]
+        images = model.generator.predict(z, batch_size=256, verbose=0).astype("float32")
+        return suite(np.clip((images + 1.0) / 2.0, 0.0, 1.0))["fid"]  # tanh range to [0, 1]
+
+    return fid
 
 
 def batches(x: np.ndarray, batch: int, seed: int):
@@ -111,8 +121,8 @@ def one_pair(family: str, seed: int, steps: int, chunk: int, data) -> dict:
     models = {name: build(family, name, shape, seed) for name in CONTENDERS}
     compiled = {name: tf.function(m.train_step) for name, m in models.items()}
     streams = {name: batches(x_train, batch, seed) for name in CONTENDERS}
-    curves = {name: [{"steps": 0, "train_seconds": 0.0,
-                      "quality": quality(family, name, models[name], x_test, seed)}]
+    quality = quality_reader(family, x_test, seed)
+    curves = {name: [{"steps": 0, "train_seconds": 0.0, "quality": quality(name, models[name])}]
               for name in CONTENDERS}
     order = list(CONTENDERS) if seed % 2 == 0 else list(CONTENDERS)[::-1]
     load = [os.getloadavg()[0]]
@@ -132,7 +142,7 @@ def one_pair(family: str, seed: int, steps: int, chunk: int, data) -> dict:
             last = curves[name][-1]
             curves[name].append({"steps": last["steps"] + n,
                                  "train_seconds": last["train_seconds"] + seconds,
-                                 "quality": quality(family, name, models[name], x_test, seed)})
+                                 "quality": quality(name, models[name])})
         order.reverse()
         done += n
         load.append(os.getloadavg()[0])
@@ -142,17 +152,23 @@ def one_pair(family: str, seed: int, steps: int, chunk: int, data) -> dict:
             "load_1min": [min(load), max(load)], "curves": curves}
 
 
-def first_reaching(curve: list[dict], target: float) -> dict:
-    """The first reading after training began at or below `target` (the last reading
-    when none is, which happens only where a contender's best was its untrained one)."""
-    return next((point for point in curve[1:] if point["quality"] <= target), curve[-1])
+def first_reaching(curve: list[dict], target: float) -> dict | None:
+    """The first reading after training began at or below `target`, or None."""
+    return next((point for point in curve[1:] if point["quality"] <= target), None)
+
+
+def best_trained(curve: list[dict]) -> float:
+    """The best reading after training began (the untrained one does not count)."""
+    return min(point["quality"] for point in curve[1:])
 
 
 def targets(run: dict) -> dict[float, float]:
-    """Per fraction, the quality both contenders of the run reach (lower is better)."""
+    """Per fraction, a quality between the worse untrained reading and the worse of the
+    two trained bests (lower is better): both contenders reach the targets unless
+    training made one worse than untrained."""
     curves = run["curves"].values()
     start = max(c[0]["quality"] for c in curves)
-    end = max(min(p["quality"] for p in c) for c in curves)
+    end = max(best_trained(c) for c in curves)
     return {f: start - f * (start - end) for f in FRACTIONS}
 
 
@@ -161,27 +177,27 @@ def analyse(run: dict) -> dict:
     rows = {}
     for fraction, target in targets(run).items():
         a, b = first_reaching(ours, target), first_reaching(plain, target)
+        reached = a is not None and b is not None
         rows[str(fraction)] = {
-            "target": target, "ours_seconds": a["train_seconds"],
-            "plain_seconds": b["train_seconds"], "ours_steps": a["steps"],
-            "plain_steps": b["steps"],
-            "time_ratio": b["train_seconds"] / a["train_seconds"],
-            "steps_ratio": b["steps"] / a["steps"]}
+            "target": target,
+            **{f"{who}_{key}": None if point is None else point[key]
+               for who, point in (("ours", a), ("plain", b))
+               for key in ("train_seconds", "steps")},
+            "time_ratio": b["train_seconds"] / a["train_seconds"] if reached else None,
+            "steps_ratio": b["steps"] / a["steps"] if reached else None}
     per_step = {name: run["curves"][name][-1]["train_seconds"] / run["steps"]
                 for name in CONTENDERS}
     return {"targets": rows, "seconds_per_step": per_step,
             "step_speedup": per_step["plain float32"] / per_step["ours default"],
             "final_quality": {name: run["curves"][name][-1]["quality"] for name in CONTENDERS},
-            "best_quality": {name: min(p["quality"] for p in run["curves"][name])
-                             for name in CONTENDERS}}
+            "best_quality": {name: best_trained(run["curves"][name]) for name in CONTENDERS}}
 
 
-def summary(runs: list[dict], family: str) -> dict:
-    analysed = [analyse(r) for r in runs if r["family"] == family]
-    if not analysed:
-        return {}
-
+def summary(analysed: list[dict], seeds: list[int]) -> dict:
+    """Median and range over seeds of the step speed-up and of each target's ratios;
+    a target some seed did not reach is counted in `not_reached`, not in the median."""
     def spread(values):
+        values = [v for v in values if v is not None]
         return {"median": statistics.median(values), "min": min(values), "max": max(values),
                 "n": len(values)} if values else None
 
@@ -189,9 +205,18 @@ def summary(runs: list[dict], family: str) -> dict:
             "targets": {f: {"time_ratio": spread([a["targets"][f]["time_ratio"]
                                                   for a in analysed]),
                             "steps_ratio": spread([a["targets"][f]["steps_ratio"]
-                                                   for a in analysed])}
+                                                   for a in analysed]),
+                            "not_reached": sum(a["targets"][f]["time_ratio"] is None
+                                               for a in analysed)}
                         for f in map(str, FRACTIONS)},
-            "seeds": [r["seed"] for r in runs if r["family"] == family]}
+            "seeds": seeds}
+
+
+def _cell(ratio: dict | None, missing: int) -> str:
+    if ratio is None:
+        return "not reached"
+    text = f"{ratio['median']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f})"
+    return text + (f", {missing} seed(s) not reached" if missing else "")
 
 
 def report(results: dict) -> str:
@@ -200,25 +225,22 @@ def report(results: dict) -> str:
         runs = [r for r in results["runs"] if r["family"] == family]
         if not runs:
             continue
-        s = summary(results["runs"], family)
+        analysed = [analyse(r) for r in runs]
+        s = summary(analysed, [r["seed"] for r in runs])
         r0 = runs[0]
         lines += ["", f"{family}: {r0['measure']}, {r0['steps']} steps of "
                   f"{FAMILIES[family][0]}, seeds {s['seeds']}, ours in "
                   f"{r0['precision']['ours default']}, the twin in float32; step speed-up "
-                  f"{s['step_speedup']['median']:.2f} ({s['step_speedup']['min']:.2f}-"
-                  f"{s['step_speedup']['max']:.2f}); 1-min load "
+                  f"{_cell(s['step_speedup'], 0)}; 1-min load "
                   f"{min(r['load_1min'][0] for r in runs):.1f}-"
                   f"{max(r['load_1min'][1] for r in runs):.1f}", "",
                   "| target (fraction of the way) | per-seed targets | time ratio twin/ours, "
                   "median (range) | steps ratio, median (range) |", "|---|---|---|---|"]
         for f in map(str, FRACTIONS):
             t = s["targets"][f]
-            values = ", ".join(f"{analyse(r)['targets'][f]['target']:.1f}" for r in runs)
-            lines.append(
-                f"| {f} | {values} | {t['time_ratio']['median']:.2f} "
-                f"({t['time_ratio']['min']:.2f}-{t['time_ratio']['max']:.2f}) | "
-                f"{t['steps_ratio']['median']:.2f} ({t['steps_ratio']['min']:.2f}-"
-                f"{t['steps_ratio']['max']:.2f}) |")
+            values = ", ".join(f"{a['targets'][f]['target']:.1f}" for a in analysed)
+            lines.append(f"| {f} | {values} | {_cell(t['time_ratio'], t['not_reached'])} | "
+                         f"{_cell(t['steps_ratio'], t['not_reached'])} |")
     return "\n".join(lines)
 
 
@@ -235,14 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_from:
         print(report(json.loads(Path(args.report_from).read_text())))
         return 0
-    families = [f.strip() for f in args.families.split(",")]
-    unknown = sorted(set(families) - set(FAMILIES))
-    if unknown:
-        parser.error(f"unknown --families {unknown}; choose from {sorted(FAMILIES)}")
+    families = family_list(parser, args.families, FAMILIES)
     path = Path(args.json) if args.json else None
-    results = {"machine": f"{kg.precision.cpu_name()}, {platform.system()}, "
-                          f"{os.cpu_count()} cores, bf16 native: "
-                          f"{kg.precision.native_bfloat16()}", "runs": []}
+    results = {"machine": machine(), "runs": []}
     if path and path.exists():
         results["runs"] = json.loads(path.read_text())["runs"]
     done = {(r["family"], r["seed"]) for r in results["runs"]}

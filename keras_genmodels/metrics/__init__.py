@@ -16,6 +16,7 @@ from keras_genmodels.metrics.path_length import perceptual_path_length
 from keras_genmodels.metrics.precision_recall import density_coverage, precision_recall
 from keras_genmodels.metrics.sets import collect, features_of
 from keras_genmodels.metrics.sliced_wasserstein import sliced_wasserstein
+from keras_genmodels.metrics.suite import MetricSuite
 from keras_genmodels.metrics.translation import translation_error
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "kid",
     "precision_recall",
     "sliced_wasserstein",
+    # Several of them on features extracted once (suite.py)
+    "MetricSuite",
     # Feature extractors: Inception-v3, small domain classifiers, and the resolver the
     # metrics' `extractor` argument goes through.
     "DomainClassifier",
