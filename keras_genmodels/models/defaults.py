@@ -133,7 +133,8 @@ KL_WARMUP_DEFAULTS: dict[str, int] = {"image": 0, "vector": 400}
 #: than the keras.io twins in float32 (`benchmarks/precision_speed.py`, paired steps).
 #: WGAN measured the same FID in both (111.3 +- 8.2 against 111.3 +- 8.7) but is not
 #: switched yet. The other families stay float32 under "auto" until measured (they train
-#: in bfloat16 with `precision="mixed_bfloat16"`), and so does every family on vectors, where nothing was measured (`ModelPrecision.auto_precision`).
+#: in bfloat16 with `precision="mixed_bfloat16"`), and so does every family on vectors,
+#: where nothing was measured (`ModelPrecision.auto_precision`).
 NATIVE_BFLOAT16_FAMILIES: frozenset[str] = frozenset(
     {"VAE", "ConditionalVAE", "GAN", "ConditionalGAN", "WGANGP", "VAEGAN"})
 
