@@ -127,16 +127,16 @@ KL_WARMUP_DEFAULTS: dict[str, int] = {"image": 0, "vector": 400}
 #: bfloat16 against 147.9 +- 4.0 in float32, ConditionalVAE 134.9 +- 2.6 against
 #: 138.3 +- 4.2; DCGAN FID (mnist10k features) 78.5 +- 30.7 against 80.0 +- 13.9, WGAN-GP
 #: 86.1 +- 9.0 against 83.6 +- 7.6, ConditionalGAN 84.3 +- 25.4 against 86.3 +- 46.5,
-#: VAE-GAN 156.1 +- 11.9 against 160.4 +- 17.8 (within the seed spread, which at 256
-#: steps is wide for the GANs: weak evidence, to be measured again at a plateau). There
+#: VAE-GAN 156.1 +- 11.9 against 160.4 +- 17.8, WGAN (weight clipping) 111.3 +- 8.2
+#: against 111.3 +- 8.7 (within the seed spread, which at 256 steps is wide for the
+#: GANs: weak evidence, to be measured again at a plateau). There
 #: the default (bfloat16) trained 1.26x (VAE), 1.30x (DCGAN) and 1.36x (WGAN-GP) faster
 #: than the keras.io twins in float32 (`benchmarks/precision_speed.py`, paired steps).
-#: WGAN measured the same FID in both (111.3 +- 8.2 against 111.3 +- 8.7) but is not
-#: switched yet. The other families stay float32 under "auto" until measured (they train
+#: The other families stay float32 under "auto" until measured (they train
 #: in bfloat16 with `precision="mixed_bfloat16"`), and so does every family on vectors,
 #: where nothing was measured (`ModelPrecision.auto_precision`).
 NATIVE_BFLOAT16_FAMILIES: frozenset[str] = frozenset(
-    {"VAE", "ConditionalVAE", "GAN", "ConditionalGAN", "WGANGP", "VAEGAN"})
+    {"VAE", "ConditionalVAE", "GAN", "ConditionalGAN", "WGAN", "WGANGP", "VAEGAN"})
 
 #: argument -> data kind -> what its `"auto"` means. The one table `DataDefaults`
 #: resolves every data-dependent default from (a family may narrow a row, e.g. `clusters`
