@@ -169,7 +169,8 @@ def targets(run: dict) -> dict[float, float]:
     curves = run["curves"].values()
     start = max(c[0]["quality"] for c in curves)
     end = max(best_trained(c) for c in curves)
-    return {f: start - f * (start - end) for f in FRACTIONS}
+    # from `end`, so that f = 1.0 is the best reading itself, not a rounding below it
+    return {f: end + (1.0 - f) * (start - end) for f in FRACTIONS}
 
 
 def analyse(run: dict) -> dict:

@@ -1,6 +1,7 @@
 """The GAN-vs-VAE comparison: `kg.compare` trains, measures and reports.
 
-One module per job: `runs.py` (budgets, models, training runs), `measurements.py` (what is
+One module per job: `runs.py` (budgets, models, training runs), `plateau.py` (when a
+curve has flattened: the rule of a "until plateau or a cap" budget), `measurements.py` (what is
 measured on a run and on the 2-D mixtures), `claims.py` (the source articles' claims and
 their verdicts), `report.py` (the results, saved as JSON, Markdown and HTML), `markup.py`
 (the report's text), `figures.py` (its plots) and `command.py` (`keras-genmodels compare`).
@@ -16,7 +17,8 @@ kg.compare(["vae", "gan"], x_train, x_test, budget="60s", extractor="mnist10k").
 """
 
 from keras_genmodels.compare.comparison import compare
+from keras_genmodels.compare.plateau import PlateauRule
 from keras_genmodels.compare.report import ComparisonReport
 from keras_genmodels.compare.runs import Budget
 
-__all__ = ["Budget", "ComparisonReport", "compare"]
+__all__ = ["Budget", "ComparisonReport", "PlateauRule", "compare"]

@@ -232,6 +232,7 @@ def measure_run(
         "epochs": run.epochs,
         "steps": run.steps,
         "load_average": None if run.load_average is None else list(run.load_average),
+        "stopped_by": run.stopped_by,
         "training_precision": getattr(model, "precision", None),
         "samples_per_second": _sampling_rate(model, num_samples, labels),
     }

@@ -12,6 +12,7 @@ Example:
 
 ```python
 budget = Budget.parse("90s")          # Budget(epochs=None, seconds=90.0)
+Budget.parse("plateau 30min")         # until the plateau rule holds, at most 30 minutes
 run = train_run("vae", make_factory("vae"), seed=0, x_train=x, budget=budget)
 run.train_seconds, run.losses["loss"][-1]
 make_factory(kg.VAE(latent_dim=8))(seed=1)   # a fresh VAE(latent_dim=8, seed=1)
@@ -32,10 +33,12 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_genmodels.compare.plateau import PlateauRule
 from keras_genmodels.validation import check_positive_int
 
-__all__ = ["Budget", "FAMILIES", "PROGRESS_FRACTIONS", "Run", "family_side", "make_factory",
-           "progress_schedule", "self_conditions_by_default", "train_run"]
+__all__ = ["Budget", "FAMILIES", "PLATEAU_CAP_SECONDS", "PROGRESS_FRACTIONS", "PlateauRule",
+           "Run", "family_side", "make_factory", "progress_schedule",
+           "self_conditions_by_default", "train_run"]
 
 #: Family names `compare` accepts -> (class name in `keras_genmodels`, latent_dim).
 FAMILIES: dict[str, tuple[str, int]] = {
@@ -55,23 +58,40 @@ _MAX_EPOCHS = 1_000_000
 PROGRESS_FRACTIONS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 3 / 8, 1 / 2, 5 / 8, 3 / 4, 7 / 8, 1.0)
 _BUDGET_PATTERN = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|epochs?|e)\s*$")
+_PLATEAU_PATTERN = re.compile(r"^\s*(?:until\s+)?plateau(?:\s*(?:,|or|<=)?\s*(.+?))?\s*$")
+#: the cap of a plateau budget given without one: the convergence protocol's 60 minutes.
+PLATEAU_CAP_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How long each model trains: `epochs` or wall-clock `seconds` of training (one of them).
+    """How long each model trains: `epochs` or wall-clock `seconds` of training (one of
+    them), or until a `PlateauRule` holds with `seconds` as the cap.
 
     Example:
 
     ```python
-    Budget.parse(5)            # Budget(epochs=5, seconds=None)
-    Budget.parse("2min")       # Budget(epochs=None, seconds=120.0)
-    Budget.parse("3 epochs")   # Budget(epochs=3, seconds=None)
+    Budget.parse(5)                  # Budget(epochs=5, seconds=None)
+    Budget.parse("2min")             # Budget(epochs=None, seconds=120.0)
+    Budget.parse("3 epochs")         # Budget(epochs=3, seconds=None)
+    Budget.parse("plateau")          # until the default PlateauRule holds, at most 60 min
+    Budget.parse("plateau or 20min") # ... at most 20 minutes
+    Budget(seconds=600.0, plateau=PlateauRule(improvement=0.02, min_seconds=120))
     ```
     """
 
     epochs: int | None = None
     seconds: float | None = None
+    plateau: PlateauRule | None = None
+
+    def __post_init__(self) -> None:
+        if self.plateau is not None:
+            if not isinstance(self.plateau, PlateauRule):
+                raise TypeError(f"`plateau` must be a PlateauRule, got "
+                                f"{type(self.plateau).__name__}.")
+            if self.seconds is None or self.epochs is not None:
+                raise ValueError("a plateau budget needs a cap in `seconds` (and no `epochs`), "
+                                 f"got epochs={self.epochs!r}, seconds={self.seconds!r}.")
 
     @classmethod
     def parse(cls, value: Any, name: str = "budget") -> Budget:
@@ -79,6 +99,17 @@ class Budget:
         a dict `{"epochs": n}` / `{"seconds": s}`, or a `Budget`."""
         if isinstance(value, Budget):
             return value
+        if isinstance(value, dict) and set(value) == {"plateau"}:
+            cap = value["plateau"]
+            return cls.parse("plateau" if cap is None else f"plateau {cap}", name)
+        plateau = _PLATEAU_PATTERN.match(value) if isinstance(value, str) else None
+        if plateau is not None:
+            cap = PLATEAU_CAP_SECONDS if plateau.group(1) is None else cls.parse(
+                plateau.group(1), name).seconds
+            if cap is None:
+                raise ValueError(f"`{name}`: the cap of a plateau budget must be a duration "
+                                 f"such as '30min', got {value!r}.")
+            return cls(seconds=cap, plateau=PlateauRule())
         if isinstance(value, dict) and len(value) == 1 and set(value) <= {"epochs", "seconds"}:
             key, amount = next(iter(value.items()))
             return cls.parse(f"{amount} {key}", name)
@@ -87,7 +118,8 @@ class Budget:
         match = _BUDGET_PATTERN.match(value) if isinstance(value, str) else None
         if match is None:
             raise ValueError(f"`{name}` must be a number of epochs (int), a duration such as "
-                             f"'90s' or '2min', or '5 epochs'; got {value!r}.")
+                             f"'90s' or '2min', '5 epochs', or 'plateau' with an optional cap "
+                             f"('plateau or 30min'); got {value!r}.")
         amount, unit = float(match.group(1)), match.group(2)
         if unit.startswith("e"):
             if amount != int(amount) or amount < 1:
@@ -99,7 +131,9 @@ class Budget:
         return cls(seconds=seconds)
 
     def describe(self) -> str:
-        """`"5 epochs"` or `"90 s"`."""
+        """`"5 epochs"`, `"90 s"` or `"until plateau (best fid improved < 5% ...) or 3600 s"`."""
+        if self.plateau is not None:
+            return f"until plateau ({self.plateau.describe()}) or {self.seconds:g} s"
         return f"{self.epochs} epochs" if self.epochs else f"{self.seconds:g} s"
 
 
@@ -119,6 +153,9 @@ class Run:
     #: the machine's 1-minute load average when training began and ended (`None` where
     #: the system does not report one): on a shared machine, what else ran beside it.
     load_average: tuple[float, float] | None = None
+    #: why training ended: `"budget"` (its epochs or seconds), `"plateau"` (the plateau
+    #: rule held) or `"cap"` (a plateau budget's seconds ran out first).
+    stopped_by: str = "budget"
 
     @property
     def examples_per_second(self) -> float:
@@ -225,7 +262,8 @@ def self_conditions_by_default(spec: Any) -> bool:
 
 def progress_schedule(budget: Budget, steps_per_epoch: int) -> list[float]:
     """When `train_run` measures the FID: training seconds (a seconds budget) or steps
-    (an epochs budget) at the `PROGRESS_FRACTIONS` of the budget.
+    (an epochs budget) at the `PROGRESS_FRACTIONS` of the budget; for a plateau budget,
+    its rule's fixed schedule (`PlateauRule.schedule`) up to the cap.
 
     Example:
 
@@ -234,6 +272,8 @@ def progress_schedule(budget: Budget, steps_per_epoch: int) -> list[float]:
     progress_schedule(Budget(epochs=2), 16)        # steps [1.0, 2.0, 4.0, 8.0, 12.0, ...]
     ```
     """
+    if budget.plateau is not None:
+        return budget.plateau.schedule(budget.seconds)
     if budget.seconds is not None:
         return [budget.seconds * f for f in PROGRESS_FRACTIONS]
     total = budget.epochs * steps_per_epoch
@@ -253,13 +293,15 @@ class _BatchRecorder(keras.callbacks.Callback):
         self.paused = 0.0
         self.started = time.perf_counter()
 
+        self.before = 0.0  # training seconds of an earlier part of the run (continued)
+
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.started = time.perf_counter()
         self.paused = 0.0
 
     def elapsed(self) -> float:
         """Seconds of training so far, not counting measurements (`paused`)."""
-        return time.perf_counter() - self.started - self.paused
+        return self.before + time.perf_counter() - self.started - self.paused
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.steps += 1
@@ -272,23 +314,41 @@ class _BatchRecorder(keras.callbacks.Callback):
 
 class _ScheduledMetrics(keras.callbacks.Callback):
     """Measures `measure(model)` before the first step and at each point of `schedule`
-    (training seconds or steps), with its time excluded from the training time."""
+    (training seconds or steps), with its time excluded from the training time; stops
+    training when `plateau` holds on the readings. `on_reading(model, progress)` is called
+    after each reading (e.g. to checkpoint a long run), its time excluded too."""
 
     def __init__(self, measure: Callable[[Any], dict[str, float]], recorder: _BatchRecorder,
-                 schedule: list[float], unit: str) -> None:
+                 schedule: list[float], unit: str, plateau: PlateauRule | None = None,
+                 progress: list[dict[str, float]] | None = None,
+                 on_reading: Callable[[Any, list[dict[str, float]]], None] | None = None,
+                 ) -> None:
         super().__init__()
         self.measure, self.recorder = measure, recorder
-        self.schedule, self.unit = list(schedule), unit
-        self.progress: list[dict[str, float]] = []
+        self.progress: list[dict[str, float]] = list(progress or [])
+        key = "seconds" if unit == "seconds" else "step"
+        done = self.progress[-1][key] if self.progress else -1.0
+        self.schedule, self.unit = [p for p in schedule if p > done], unit
+        self.plateau, self.on_reading = plateau, on_reading
+        self.plateaued = False
 
     def _record(self) -> None:
         started, seconds = time.perf_counter(), self.recorder.elapsed()
         results = self.measure(self.model)
+        if self.plateau is not None and self.plateau.metric not in results:
+            raise ValueError(f"the plateau rule watches {self.plateau.metric!r}, but the "
+                             f"progress metrics returned {sorted(results)}; expected it "
+                             f"among them.")
         self.progress.append({"step": self.recorder.steps, "seconds": seconds, **results})
+        if self.plateau is not None and self.plateau.holds(self.progress):
+            self.plateaued = self.model.stop_training = True
+        if self.on_reading is not None:
+            self.on_reading(self.model, self.progress)
         self.recorder.paused += time.perf_counter() - started
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._record()  # the untrained model: one end of the FID threshold
+        if not self.progress:
+            self._record()  # the untrained model: one end of the FID threshold
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         done = self.recorder.elapsed() if self.unit == "seconds" else self.recorder.steps
@@ -322,8 +382,14 @@ def train_run(
     batch_size: int = 64,
     progress_metrics: Callable[[Any], dict[str, float]] | None = None,
     verbose: int = 1,
+    continue_from: Run | None = None,
+    on_reading: Callable[[Any, list[dict[str, float]]], None] | None = None,
 ) -> Run:
     """Trains a new model from `factory(seed)` on `x_train` for `budget`; returns its `Run`.
+
+    With a plateau budget (`Budget.parse("plateau or 30min")`), training stops at the
+    first reading of `progress_metrics` where the budget's `PlateauRule` holds, or at the
+    cap; `Run.stopped_by` says which.
 
     Args:
         name: the model's name in the comparison.
@@ -336,20 +402,38 @@ def train_run(
         batch_size: examples per step.
         progress_metrics: `model -> {"fid": ...}`, measured before the first step and at
             the points of `progress_schedule` (its time is not counted as training), or
-            `None`.
+            `None` (not with a plateau budget, which reads them).
         verbose: Keras' `fit` verbosity.
+        continue_from: a `Run` cut short (e.g. rebuilt from a checkpoint of its model
+            with its record): training goes on with its model, its training seconds,
+            steps, losses and readings, for what is left of `budget`; `factory` is not
+            called. The data order restarts from the epoch's beginning.
+        on_reading: `(model, progress) -> None`, called after each progress reading
+            (e.g. to checkpoint a long run), not counted as training time.
     """
-    keras.utils.set_random_seed(seed)
-    model = factory(seed)
+    if budget.plateau is not None and progress_metrics is None:
+        raise ValueError("a plateau budget reads the progress metrics to find the plateau; "
+                         "pass `progress_metrics` (e.g. an FID suite), got None.")
+    keras.utils.set_random_seed(seed + (continue_from.steps if continue_from else 0))
+    model = factory(seed) if continue_from is None else continue_from.model
     if not getattr(model, "compiled", False):
         model.compile()
-    recorder = _BatchRecorder(budget.seconds, len(x_train), batch_size)
+    # a CycleGAN trains on a pair of domains `(a, b)`: its examples are a's
+    num_examples = len(x_train[0]) if isinstance(x_train, (tuple, list)) else len(x_train)
+    recorder = _BatchRecorder(budget.seconds, num_examples, batch_size)
+    if continue_from is not None:
+        recorder.before, recorder.steps = continue_from.train_seconds, continue_from.steps
+        recorder.examples = continue_from.examples
+        recorder.losses = {k: list(v) for k, v in continue_from.losses.items()}
     callbacks: list[keras.callbacks.Callback] = [recorder]
     timed = None
     if progress_metrics is not None:
-        schedule = progress_schedule(budget, math.ceil(len(x_train) / batch_size))
+        schedule = progress_schedule(budget, math.ceil(num_examples / batch_size))
         timed = _ScheduledMetrics(progress_metrics, recorder, schedule,
-                                  "seconds" if budget.seconds is not None else "steps")
+                                  "seconds" if budget.seconds is not None else "steps",
+                                  budget.plateau,
+                                  continue_from.progress if continue_from else None,
+                                  on_reading)
     if timed is not None:
         callbacks.append(timed)
     if budget.seconds is not None and verbose:
@@ -358,17 +442,21 @@ def train_run(
         verbose = 0
     labels = y_train if getattr(model, "conditional", False) else None
     load_before = _load_average()
+    epochs_before = continue_from.epochs if continue_from else 0
     history = model.fit(x_train, labels, batch_size=batch_size,
                         epochs=budget.epochs or _MAX_EPOCHS, callbacks=callbacks,
-                        verbose=verbose)
+                        verbose=verbose, initial_epoch=epochs_before if budget.epochs else 0)
     train_seconds = recorder.elapsed()
     load_after = _load_average()
+    stopped_by = "budget"
+    if budget.plateau is not None:
+        stopped_by = "plateau" if timed is not None and timed.plateaued else "cap"
     return Run(name=name, seed=seed, model=model, train_seconds=train_seconds,
-               epochs=len(history.epoch), steps=recorder.steps, examples=recorder.examples,
-               losses=recorder.losses,
+               epochs=epochs_before + len(history.epoch), steps=recorder.steps,
+               examples=recorder.examples, losses=recorder.losses,
                progress=[] if timed is None else timed.progress,
                load_average=None if load_before is None or load_after is None
-               else (load_before, load_after))
+               else (load_before, load_after), stopped_by=stopped_by)
 
 
 def _load_average() -> float | None:
