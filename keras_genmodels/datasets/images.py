@@ -33,6 +33,7 @@ import os
 import zipfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -82,6 +83,8 @@ def load_image_dataset(
         `(N, H, W, C)` in [0, 1], labels int32 of shape `(N,)`.
 
     Raises:
+        ConnectionError: if the data must be downloaded and cannot be (offline): it says
+            what to do instead.
         FileNotFoundError: if `path` is given but is neither a file nor a folder with
             the four idx files.
         ValueError: if `name` is unknown, or the file is not an `.npz` archive in the
@@ -93,8 +96,7 @@ def load_image_dataset(
         x_train, y_train, x_test, y_test = read_idx_folder(folder)
         source = f"the idx files in {str(folder)!r}"
     elif path is None:
-        # Looked up at call time so that tests can replace the loader and never download.
-        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
+        (x_train, y_train), (x_test, y_test) = _download(name)
         source = f"keras.datasets.{name}.load_data()"
     elif Path(path).is_dir():
         x_train, y_train, x_test, y_test = read_idx_folder(path)
@@ -106,6 +108,58 @@ def load_image_dataset(
         _convert(name, x_train, y_train, "train", source),
         _convert(name, x_test, y_test, "test", source),
     )
+
+
+#: what Keras' loader caches under `~/.keras/datasets/` once downloaded.
+_KERAS_CACHE = {"mnist": "mnist.npz", "fashion_mnist": "fashion-mnist/",
+                "cifar10": "cifar-10-batches-py/"}
+_OFFLINE_ADVICE = {
+    "mnist": "use the 10,000 digits shipped in the package, kg.datasets.load('mnist10k'), or "
+             "pass path= to a local mnist.npz in Keras' layout",
+    "fashion_mnist": "install Debian's package (apt-get install dataset-fashion-mnist), which "
+                     "this loader then reads, or pass path= to a local .npz in Keras' layout "
+                     "or to a folder of the four idx files",
+    "cifar10": "pass path= to a local .npz in Keras' layout (x_train, y_train, x_test, "
+               "y_test)",
+}
+
+
+def _download(name: str) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """`keras.datasets.<name>.load_data()`, with what to do offline when it cannot fetch."""
+    try:
+        # Looked up at call time so that tests can replace the loader and never download.
+        return getattr(keras.datasets, name).load_data()
+    except Exception as error:  # Keras raises a bare Exception("URL fetch failure ...")
+        if not _is_network_failure(error):
+            raise
+        cache = _keras_home() / "datasets"
+        raise ConnectionError(
+            f"kg.datasets.load({name!r}) could not download the data set "
+            f"({str(error).splitlines()[0][:200]}). Offline, {_OFFLINE_ADVICE[name]}; or copy "
+            f"what Keras downloads on a machine with internet access to "
+            f"{cache / _KERAS_CACHE[name]} (Keras' cache, where it looks first).") from None
+
+
+def _keras_home() -> Path:
+    """Keras' cache folder (`$KERAS_HOME`, else `~/.keras`, as Keras resolved it)."""
+    try:
+        from keras.src.backend import config
+
+        return Path(config.keras_home())
+    except (ImportError, AttributeError):  # a Keras without the private accessor
+        return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+
+
+def _is_network_failure(error: BaseException) -> bool:
+    """Whether `error` (or what it was raised from) is a failure to reach the server."""
+    import urllib.error
+
+    while error is not None:
+        if isinstance(error, (urllib.error.URLError, ConnectionError, TimeoutError)) or (
+                "URL fetch failure" in str(error)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def load_packaged_dataset(

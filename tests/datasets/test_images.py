@@ -170,3 +170,40 @@ def test_pickled_arrays_are_refused(tmp_path):
 def test_unknown_name():
     with pytest.raises(ValueError, match="cifar10, fashion_mnist, mnist"):
         load_image_dataset("cifar100")
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("mnist", "kg.datasets.load('mnist10k')"),
+    ("fashion_mnist", "apt-get install dataset-fashion-mnist"),
+    ("cifar10", "pass path= to a local .npz"),
+])
+def test_offline_the_online_loaders_say_what_to_do(monkeypatch, tmp_path, name, advice):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    # the network cut below Keras' real get_file, with an empty Keras cache
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    from keras.src.backend import config
+
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))  # read once, at import
+    monkeypatch.setattr(idx, "SYSTEM_FOLDERS", {})
+    with pytest.raises(ConnectionError) as raised:
+        load_image_dataset(name)
+    message = str(raised.value)
+    assert f"kg.datasets.load({name!r}) could not download" in message
+    assert advice in message and str(tmp_path / "datasets") in message
+    assert raised.value.__cause__ is None  # no 40 lines of Keras' traceback under it
+
+
+def test_other_loader_errors_are_not_called_offline(monkeypatch):
+    monkeypatch.setattr(idx, "SYSTEM_FOLDERS", {})
+
+    def broken():
+        raise ValueError("a corrupt archive")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", broken)
+    with pytest.raises(ValueError, match="a corrupt archive"):
+        load_image_dataset("mnist")
