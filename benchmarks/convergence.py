@@ -22,7 +22,8 @@ Resumable twice over: each finished run is written to `--json` at once (a rerun 
 it), and a run in progress is checkpointed at every reading (the model as `.keras`, its
 readings as JSON, under `--state`), so a killed run goes on from its last reading (the
 data order restarts there; the run records `resumed`). `--report` prints the table and
-draws the curves (`--png`) from the JSON alone.
+draws the curves (`--png`) from the JSON alone; after every finished run the table is
+written to `table.md` beside the JSON and the curves are drawn again.
 
 Usage:
 
@@ -275,7 +276,8 @@ def report(results: dict[str, Any]) -> str:
 
 
 def draw(results: dict[str, Any], path: Path) -> None:
-    """FID against training seconds, one panel per data set, a line per run."""
+    """FID against training seconds, one panel per data set, a line per run (a dot at
+    its end where it reached the plateau, a cross where it was capped)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -287,11 +289,14 @@ def draw(results: dict[str, Any], path: Path) -> None:
     colours: dict[str, Any] = {}
     for axis, dataset in zip(axes[0], datasets, strict=True):
         for run in (r for r in results["runs"] if r["dataset"] == dataset):
-            points = [p for p in run["progress"] if p["seconds"] > 0]
+            points = [p for p in run["progress"] if p["step"] > 0]  # trained readings
             colour = colours.setdefault(run["model"], f"C{len(colours)}")
             axis.plot([p["seconds"] for p in points], [p["fid"] for p in points],
                       color=colour, alpha=0.8,
                       label=run["model"] if run["seed"] == 0 else None)
+            # the end: a dot where the plateau rule held, a cross where the cap came first
+            axis.plot(points[-1]["seconds"], points[-1]["fid"], color=colour,
+                      marker="o" if run["stopped_by"] == "plateau" else "x")
         axis.set(xscale="log", yscale="log", xlabel="training seconds",
                  ylabel=f"FID ({EXTRACTORS[dataset]} features)", title=dataset)
         axis.legend(fontsize=8)
@@ -319,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         results["runs"] = json.loads(path.read_text())["runs"]
     if args.report:
         print(report(results))
-        draw(results, Path(args.png))
+        publish(results, path, Path(args.png))
         return 0
     todo = required_runs()
     if args.only:
@@ -339,10 +344,18 @@ def main(argv: list[str] | None = None) -> int:
         temporary = path.with_suffix(".partial")
         temporary.write_text(json.dumps(results, indent=1))
         shutil.move(temporary, path)
+        publish(results, path, Path(args.png))  # each finished run: table and curves
         keras.backend.clear_session(free_memory=True)
     print(report(results))
-    draw(results, Path(args.png))
+    publish(results, path, Path(args.png))
     return 0
+
+
+def publish(results: dict[str, Any], path: Path, png: Path) -> None:
+    """The table as `table.md` beside the JSON, and the curves as `png`."""
+    if results["runs"]:
+        (path.parent / "table.md").write_text(report(results) + "\n")
+        draw(results, png)
 
 
 if __name__ == "__main__":
