@@ -230,6 +230,8 @@ def compare(
         "extractor": getattr(features, "name", "raw data"),
         "mixtures": list(mixtures), "mixture_budget": mixture_budget.describe(),
         "progress_samples": num_progress, "progress_fractions": list(PROGRESS_FRACTIONS),
+        "progress_seconds": None if budget.plateau is None else budget.plateau.schedule(
+            budget.seconds),
         "threshold_fraction": threshold_fraction,
         "reconstruction": {"examples": min(len(x_test), RECONSTRUCTION_EXAMPLES),
                            "search_steps": RECONSTRUCTION_SEARCH_STEPS,

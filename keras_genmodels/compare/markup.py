@@ -100,11 +100,16 @@ def _load_text(report: Any) -> str:
 def _threshold_text(report: Any) -> str:
     basis, setup = report.threshold_basis, report.setup
     fractions = ", ".join(f"{f:g}" for f in setup.get("progress_fractions", []))
+    when = (f"at the fractions {fractions} of each run's budget ({setup['budget']}; in "
+            "training seconds for a seconds budget, steps for an epochs budget)")
+    if setup.get("progress_seconds"):  # a plateau budget: its rule's fixed schedule
+        seconds = setup["progress_seconds"]
+        when = (f"at {', '.join(f'{t:g}' for t in seconds[:4])}, ... training seconds up to "
+                f"the cap ({setup['budget']}; a run stops at the first reading where the "
+                "rule holds)")
     schedule = (f"FID of {setup.get('progress_samples')} samples against as many held-out "
-                f"examples, measured before the first step and at the fractions {fractions} "
-                f"of each run's budget ({setup['budget']}; in training seconds for a "
-                "seconds budget, steps for an epochs budget), the same points for every "
-                "model whatever its epoch length")
+                f"examples, measured before the first step and {when}, the same points for "
+                "every model whatever its epoch length")
     if "given" in basis:
         threshold = f"the threshold given, {_cell(basis['given'])}"
     elif basis:
@@ -114,11 +119,16 @@ def _threshold_text(report: Any) -> str:
                      f"({_cell(basis['real_fid'])})")
     else:
         threshold = "no threshold (no FID measured)"
+    equal = setup.get("equal_compute_seconds")
+    equal_text = ("" if equal is None else
+                  f" FID at equal compute: each run's last such reading at or before "
+                  f"{equal:.1f} training seconds, where the shortest run ended; the other "
+                  f"numbers are read at each run's end.")
     return (f"Time to threshold: {schedule}; the first measured training time at or below "
             f"{threshold}. A run that never reaches it ranks behind every run that does "
             "(shown 'not reached'), so it counts against its model instead of dropping out "
             "of the median. Relapses: evaluations whose FID is over 1.1 times the best "
-            "before it, per evaluation.")
+            "before it, per evaluation." + equal_text)
 
 
 def _reconstruction_text(report: Any) -> str:

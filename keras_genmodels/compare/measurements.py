@@ -74,6 +74,8 @@ MEASURES: dict[str, Measure] = {
     "examples_per_second": Measure("training throughput", False, "examples/s"),
     "samples_per_second": Measure("sampling throughput", False, "samples/s"),
     "fid": Measure("FID (domain features)", True),
+    "fid_at_equal_compute": Measure(
+        "FID during training, at the shortest run's training seconds (equal compute)", True),
     "kid": Measure("KID (domain features)", True),
     "precision": Measure("precision (quality)", False),
     "recall": Measure("recall (diversity)", False),

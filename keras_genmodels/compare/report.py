@@ -164,6 +164,7 @@ class ComparisonReport:
             run["values"]["time_to_threshold"] = crossing[0] if crossing else math.inf
             if not crossing:
                 run["unavailable"]["time_to_threshold"] = "not reached within the budget"
+        self._equal_compute()
         self.summary = {name: self._summarise(name) for name in dict.fromkeys(
             r["name"] for r in self.runs)}
         reference = {f"{mixture}_{key}": values[key]
@@ -183,6 +184,21 @@ class ComparisonReport:
             self.claims.append({"source": claim.source, "aspect": claim.aspect,
                                 "statement": claim.statement, "evidence": text,
                                 "verdict": verdict})
+
+    def _equal_compute(self) -> None:
+        """Each run's training FID at the same training seconds, the shortest run's: the
+        reading "at equal compute" beside the final one (which, under a plateau budget,
+        is each family's plateau), from the last FID reading at or before that time."""
+        ends = [r["progress"][-1]["seconds"] for r in self.runs
+                if r["progress"] and "fid" in r["progress"][-1]]
+        seconds = min(ends) if ends else None
+        self.setup["equal_compute_seconds"] = seconds
+        for run in self.runs:
+            readings = [p for p in run["progress"]
+                        if seconds is not None and p["seconds"] <= seconds and "fid" in p]
+            run["values"]["fid_at_equal_compute"] = readings[-1]["fid"] if readings else None
+            if not readings:
+                run["unavailable"]["fid_at_equal_compute"] = "no FID measured during training"
 
     def _summarise(self, name: str) -> dict[str, dict[str, Any]]:
         runs = [r for r in self.runs if r["name"] == name]

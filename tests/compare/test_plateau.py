@@ -167,3 +167,29 @@ def test_compare_trains_until_the_plateau(mnist):
     # stops at its first chance (2-3 s), long before the minute's cap
     assert values["stopped_by"] == "plateau" and values["train_seconds"] < 30.0
     assert report.setup["budget"].startswith("until plateau")
+    assert report.setup["progress_seconds"][:2] == [1.0, 2.0]
+    # one run: equal compute is its own end, so both readings are its last FID reading
+    assert report.setup["equal_compute_seconds"] == report.runs[0]["progress"][-1]["seconds"]
+    assert values["fid_at_equal_compute"] == report.runs[0]["progress"][-1]["fid"]
+    from keras_genmodels.compare.markup import render_markdown
+
+    text = render_markdown(report.blocks({}))
+    assert "FID at equal compute: each run's last such reading" in text
+    assert "training seconds up to the cap" in text
+
+
+def test_equal_compute_reads_every_run_at_the_shortest_runs_end():
+    from keras_genmodels.compare.report import ComparisonReport
+
+    report = ComparisonReport(setup={})
+    report.runs = [
+        {"name": "A", "values": {}, "unavailable": {},
+         "progress": [{"seconds": 0, "fid": 300.0}, {"seconds": 60, "fid": 50.0},
+                      {"seconds": 120, "fid": 40.0}]},
+        {"name": "B", "values": {}, "unavailable": {},
+         "progress": [{"seconds": 0, "fid": 300.0}, {"seconds": 50, "fid": 90.0},
+                      {"seconds": 100, "fid": 80.0}, {"seconds": 400, "fid": 20.0}]},
+    ]
+    report._equal_compute()
+    assert report.setup["equal_compute_seconds"] == 120
+    assert [r["values"]["fid_at_equal_compute"] for r in report.runs] == [40.0, 80.0]
