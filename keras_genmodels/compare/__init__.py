@@ -1,8 +1,9 @@
 """The GAN-vs-VAE comparison: `kg.compare` trains, measures and reports.
 
-One module per job: `runs.py` (budgets, models, training runs), `plateau.py` (when a
-curve has flattened: the rule of a "until plateau or a cap" budget), `measurements.py` (what is
-measured on a run and on the 2-D mixtures), `claims.py` (the source articles' claims and
+One module per job: `budget.py` (how long a run trains), `plateau.py` (when a curve has
+flattened: the rule of an "until plateau or a cap" budget), `runs.py` (models, training
+runs), `measurements.py` (what is measured on a run and on the 2-D mixtures),
+`claims.py` (the source articles' claims and
 their verdicts), `report.py` (the results, saved as JSON, Markdown and HTML), `markup.py`
 (the report's text), `figures.py` (its plots) and `command.py` (`keras-genmodels compare`).
 
